@@ -1,0 +1,250 @@
+"""tenants.yaml: the tenants this repository manages, validated with file:line for each problem.
+
+Shape (see tenants.yaml itself for a commented example):
+
+    version: 1
+    action: actions/accept-terms       # the Action's folder, relative to this file
+    defaults: {...}                    # deep-merged into every tenant
+    tenants:
+      NAME: {domain | emulator, credentials, action, secrets, binding}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+
+from .errors import ConfigError, Problem
+from .manifest import Manifest, load_manifest
+from .params import ActionParams, StrictModel, is_loopback_host
+from .validation import problems_from_validation
+from .yamlsource import Document, PathKey, load_yaml
+
+DEFAULT_CONFIG = "tenants.yaml"
+TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _refuse_literal(value: Any) -> Any:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        raise ValueError(
+            "a secret must not be written in this file; name where it comes from, "
+            "e.g. {env: PROD_TERMS_TOKEN_SECRET} or {file: path/to/secret}"
+        )
+    return value
+
+
+class SecretRef(StrictModel):
+    """Where a secret value comes from. The value itself never enters the config."""
+
+    env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of env: or file:")
+        return self
+
+    def describe(self) -> str:
+        return f"${self.env}" if self.env else f"file {self.file}"
+
+
+Secret = Annotated[SecretRef, BeforeValidator(_refuse_literal)]
+
+
+class Credentials(StrictModel):
+    client_id: str | SecretRef
+    client_secret: Secret
+    audience: str | None = None
+
+
+class EmulatorURL(StrictModel):
+    """A running `deployer emulator serve` on loopback."""
+
+    url: str
+    ca: str | None = Field(default=None, description="CA certificate, for an https URL")
+
+    @model_validator(mode="after")
+    def _loopback(self) -> EmulatorURL:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("url must be http(s)://HOST:PORT")
+        if not is_loopback_host(parts.hostname):
+            raise ValueError("an emulator runs on this machine: use a loopback address")
+        return self
+
+
+class Before(StrictModel):
+    before: str = Field(min_length=1)
+
+
+class After(StrictModel):
+    after: str = Field(min_length=1)
+
+
+BindingPosition = Literal["first", "last"] | Before | After
+
+
+class TenantConfig(StrictModel):
+    name: str
+    domain: str | None = None
+    emulator: Literal["embedded"] | EmulatorURL | None = None
+    credentials: Credentials | None = None
+    action: ActionParams
+    secrets: dict[str, Secret] = Field(default_factory=dict)
+    binding: BindingPosition = "last"
+
+    @model_validator(mode="after")
+    def _target(self) -> TenantConfig:
+        if (self.domain is None) == (self.emulator is None):
+            raise ValueError("give exactly one of domain: (an Auth0 tenant) or emulator:")
+        if self.domain is not None:
+            if not DOMAIN.match(self.domain):
+                raise ValueError(
+                    f"domain {self.domain!r} is not a host name (no scheme, no path), "
+                    "e.g. acme.eu.auth0.com"
+                )
+            if self.credentials is None:
+                raise ValueError("a tenant on Auth0 needs credentials: client_id, client_secret")
+        return self
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.emulator is not None
+
+
+class _File(StrictModel):
+    version: Literal[1] = 1
+    action: str = "actions/accept-terms"
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    tenants: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    manifest: Manifest
+    tenants: Mapping[str, TenantConfig]
+    document: Document
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def tenant(self, name: str) -> TenantConfig:
+        try:
+            return self.tenants[name]
+        except KeyError:
+            known = ", ".join(self.tenants) or "none"
+            raise ConfigError(
+                [Problem(f"no tenant named {name!r} (known: {known})", file=self.document.file)]
+            ) from None
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else in `override` replaces what `base` had."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _locator(doc: Document, tenant: str) -> Any:
+    def locate(loc: PathKey) -> PathKey:
+        # A merged value came from the tenant if the tenant spells it out, else from defaults.
+        def depth(prefix: PathKey) -> int:
+            return max((n for n in range(len(loc) + 1) if (*prefix, *loc[:n]) in doc.marks), default=-1)
+
+        own, shared = depth(("tenants", tenant)), depth(("defaults",))
+        if shared > own:
+            return ("defaults", *loc[:shared])
+        return ("tenants", tenant, *loc[: max(own, 0)])
+
+    return locate
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
+    """Read and validate everything offline; raise ConfigError listing every problem."""
+    path = Path(path)
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([doc.problem((), "expected a mapping with tenants:")])
+    try:
+        file = _File.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, doc, ())) from None
+
+    problems: list[Problem] = []
+    try:
+        manifest = load_manifest(path.parent / file.action)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        manifest = None
+
+    tenants: dict[str, TenantConfig] = {}
+    for name, raw in file.tenants.items():
+        if not TENANT_NAME.match(name):
+            problems.append(
+                doc.problem(("tenants", name), "tenant names are lower-case letters, digits, - _")
+            )
+            continue
+        if not isinstance(raw, dict):
+            problems.append(doc.problem(("tenants", name), "expected a mapping"))
+            continue
+        merged = deep_merge(file.defaults, raw)
+        try:
+            tenant = TenantConfig.model_validate({**merged, "name": name})
+        except ValidationError as exc:
+            problems.extend(
+                problems_from_validation(
+                    exc, doc, (), locate=_locator(doc, name), field_prefix=("tenants", name)
+                )
+            )
+            continue
+        if manifest is not None:
+            problems.extend(_check_secrets(doc, tenant, manifest))
+        tenants[name] = tenant
+
+    if not file.tenants:
+        problems.append(doc.problem(("tenants",), "no tenants defined"))
+    if problems or manifest is None:
+        unique = dict.fromkeys(problems)
+        raise ConfigError(sorted(unique, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
+    return Config(path=path, manifest=manifest, tenants=tenants, document=doc)
+
+
+def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> list[Problem]:
+    problems = []
+    locate = _locator(doc, tenant.name)
+    known = {s.name for s in manifest.secrets}
+    for name in tenant.secrets:
+        if name not in known:
+            problems.append(
+                doc.problem(
+                    locate(("secrets", name)),
+                    f"the Action has no secret {name} (it takes: {', '.join(sorted(known))})",
+                )
+            )
+    if tenant.emulator is None:
+        # On Auth0 every required secret must have a source; the emulator generates missing ones.
+        for spec in manifest.secrets:
+            if spec.required and spec.name not in tenant.secrets:
+                problems.append(
+                    doc.problem(
+                        locate(("secrets",)),
+                        f"tenant {tenant.name}: the Action needs secret {spec.name}; "
+                        f"add secrets.{spec.name}: {{env: VARIABLE}}",
+                    )
+                )
+    return problems

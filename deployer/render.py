@@ -1,0 +1,115 @@
+"""The Action's JavaScript from its Jinja2 template: strict, deterministic, checked by Node.
+
+Values enter the code only through the `js` filter (JSON, with the characters that could end a
+string or a script escaped); the environment refuses to print anything that did not go through
+it, so a terms URL with quotes or newlines cannot change the program.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import RenderError
+from .header import Header, format_header
+from .manifest import Manifest
+from .params import ActionParams
+
+
+class JS(str):
+    """Text that is safe to place in JavaScript as an expression."""
+
+
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def to_js(value: Any) -> JS:
+    """A JSON literal, deterministic (sorted keys) and inert inside any JavaScript context."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+    for char, escaped in _ESCAPES.items():
+        text = text.replace(char, escaped)
+    return JS(text)
+
+
+def _only_js(value: Any) -> Any:
+    if isinstance(value, JS):
+        return value
+    raise RenderError(
+        f"a value ({type(value).__name__}) was placed in the code without the `js` filter; "
+        "write {{ value | js }}"
+    )
+
+
+def _environment(directory: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_only_js,
+    )
+    env.filters["js"] = to_js
+    return env
+
+
+def render_action(manifest: Manifest, params: ActionParams, header: Header) -> str:
+    """The Action's code for one tenant: the managed header, then the rendered template."""
+    env = _environment(manifest.directory)
+    context = {
+        "params": params.model_dump(mode="json"),
+        "action_name": manifest.name,
+        "secret_names": [s.name for s in manifest.secrets],
+    }
+    try:
+        template = env.get_template(manifest.template_path.name)
+        body = template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc)
+        raise RenderError(
+            f"{manifest.template_path}{line}: tenant {header.tenant}: {exc.message}"
+        ) from None
+    except jinja2.TemplateNotFound:
+        raise RenderError(f"template not found: {manifest.template_path}") from None
+    return format_header(header) + body
+
+
+def _template_line(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f":{line}" if line else ""
+
+
+def check_syntax(code: str, *, name: str) -> None:
+    """`node --check` on the code: a syntax error must not reach a tenant."""
+    node = shutil.which("node")
+    if node is None:
+        raise RenderError("node is not installed; it is needed to check the generated JavaScript")
+    with tempfile.TemporaryDirectory(prefix="deployer-check-") as tmp:
+        path = Path(tmp) / f"{name}.js"
+        path.write_text(code, encoding="utf-8")
+        result = subprocess.run(
+            [node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False
+        )
+    if result.returncode != 0:
+        detail = result.stderr.strip().replace(str(path), f"<{name}>")
+        raise RenderError(f"the rendered Action for {name} is not valid JavaScript:\n{detail}")
