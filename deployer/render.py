@@ -37,6 +37,11 @@ _ESCAPES = {
 
 def to_js(value: Any) -> JS:
     """A JSON literal, deterministic (sorted keys) and inert inside any JavaScript context."""
+    if isinstance(value, jinja2.Undefined):
+        # A missing variable must fail as one (UndefinedError, turned into a RenderError that
+        # names the tenant), not as json's TypeError. StrictUndefined raises on str().
+        str(value)
+        raise jinja2.UndefinedError("an undefined value was given to the `js` filter")
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
     for char, escaped in _ESCAPES.items():
         text = text.replace(char, escaped)
