@@ -164,7 +164,9 @@ def _locator(doc: Document, tenant: str) -> Any:
     def locate(loc: PathKey) -> PathKey:
         # A merged value came from the tenant if the tenant spells it out, else from defaults.
         def depth(prefix: PathKey) -> int:
-            return max((n for n in range(len(loc) + 1) if (*prefix, *loc[:n]) in doc.marks), default=-1)
+            return max(
+                (n for n in range(len(loc) + 1) if (*prefix, *loc[:n]) in doc.marks), default=-1
+            )
 
         own, shared = depth(("tenants", tenant)), depth(("defaults",))
         if shared > own:

@@ -42,7 +42,11 @@ class ConfigError(DeployerError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        if len(problems) == 1:
+            text = str(problems[0])
+        else:
+            text = f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
+        super().__init__(text)
 
 
 class RenderError(DeployerError):

@@ -71,9 +71,7 @@ def parse_header(code: str | None) -> Header | None:
     if not isinstance(data, dict):
         return Header(tenant="", action="")
     secrets = data.get("secrets")
-    fingerprints = (
-        {str(k): str(v) for k, v in secrets.items()} if isinstance(secrets, dict) else {}
-    )
+    fingerprints = {str(k): str(v) for k, v in secrets.items()} if isinstance(secrets, dict) else {}
     commit = data.get("commit")
     return Header(
         tenant=str(data.get("tenant", "")),

@@ -9,8 +9,8 @@ from pydantic import Field, ValidationError
 
 from .errors import ConfigError
 from .params import StrictModel
-from .yamlsource import load_yaml
 from .validation import problems_from_validation
+from .yamlsource import load_yaml
 
 TEMPLATE_NAME = "action.js.j2"
 MANIFEST_NAME = "action.yaml"

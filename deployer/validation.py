@@ -10,7 +10,6 @@ from .errors import Problem
 from .params import StrictModel
 from .yamlsource import Document, PathKey
 
-
 _TYPE_TAGS = {"str", "int", "float", "bool", "dict", "list", "tuple"}
 
 
@@ -24,9 +23,7 @@ def _model_names() -> set[str]:
 
 
 def _is_union_tag(part: str | int) -> bool:
-    return isinstance(part, str) and (
-        "[" in part or part in _TYPE_TAGS or part in _model_names()
-    )
+    return isinstance(part, str) and ("[" in part or part in _TYPE_TAGS or part in _model_names())
 
 
 def _message(error: dict[str, object]) -> str:

@@ -1,0 +1,203 @@
+"""Secret and credential values: read from where the config says, never kept in the config.
+
+A `Secret` hides its value from repr/str so that a value cannot leak through a log line, an
+exception or a test snapshot by accident; code that needs the value asks for `.reveal()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as random
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, SecretRef, TenantConfig
+from .errors import ConfigError, Problem
+from .header import MIN_SECRET_LENGTH
+
+LOCAL_DIR = ".deployer"
+GENERATED_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Secret:
+    _value: str = field(repr=False)
+    source: str  # where it came from, for messages: "$PROD_TERMS_TOKEN_SECRET", "generated"
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return f"<secret from {self.source}>"
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
+def generate_secret() -> str:
+    """A value fit for the Action's secrets: 32 random bytes, URL-safe (43 characters)."""
+    return random.token_urlsafe(GENERATED_BYTES)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines, `#` comments, optional quotes; enough for a personal .env file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+class Environment:
+    """The process environment over an optional git-ignored .env beside tenants.yaml."""
+
+    def __init__(self, root: Path, environ: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self._values = {
+            **read_dotenv(root / ".env"),
+            **(environ if environ is not None else os.environ),
+        }
+
+    def get(self, name: str) -> str | None:
+        value = self._values.get(name)
+        return value if value else None
+
+    def lookup(self, ref: SecretRef) -> str | None:
+        if ref.env is not None:
+            return self.get(ref.env)
+        path = self.root / str(ref.file)
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+
+class LocalSecretStore:
+    """Generated secrets for emulated tenants, kept in .deployer/<tenant>/secrets.json (0600)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def save(self, values: Mapping[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(dict(sorted(values.items())), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+
+def tenant_dir(config: Config, tenant: str) -> Path:
+    return config.root / LOCAL_DIR / tenant
+
+
+@dataclass(frozen=True)
+class ResolvedSecrets:
+    """The secret values a tenant will deploy, and the problems that stop it from deploying."""
+
+    values: Mapping[str, Secret]
+    problems: tuple[Problem, ...] = ()
+
+
+def resolve_secrets(
+    config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
+) -> ResolvedSecrets:
+    """Every secret value for `tenant`, checked for presence and length.
+
+    For emulated tenants a required secret with no source (or an unset one) is generated once
+    and kept in the tenant's git-ignored folder, so a fresh checkout deploys with no setup.
+    """
+    values: dict[str, Secret] = {}
+    problems: list[Problem] = []
+    store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
+    stored = store.load() if tenant.is_emulated else {}
+    changed = False
+    for spec in config.manifest.secrets:
+        ref = tenant.secrets.get(spec.name)
+        value = env.lookup(ref) if ref else None
+        source = ref.describe() if ref else "generated"
+        if value is None and tenant.is_emulated and spec.required:
+            value = stored.get(spec.name)
+            if value is None and generate:
+                value = stored[spec.name] = generate_secret()
+                changed = True
+            source = f"generated ({store.path.relative_to(config.root)})"
+        if value is None:
+            if spec.required:
+                where = ref.describe() if ref else "nowhere (no source in tenants.yaml)"
+                problems.append(
+                    Problem(
+                        f"secret {spec.name} is not set: it comes from {where}",
+                        field=f"tenants.{tenant.name}.secrets.{spec.name}",
+                    )
+                )
+            continue
+        if len(value) < MIN_SECRET_LENGTH:
+            problems.append(
+                Problem(
+                    f"secret {spec.name} from {source} is too short ({len(value)} characters; "
+                    f"at least {MIN_SECRET_LENGTH}): make one with `deployer secrets generate`",
+                    field=f"tenants.{tenant.name}.secrets.{spec.name}",
+                )
+            )
+            continue
+        values[spec.name] = Secret(value, source)
+    if changed:
+        store.save(stored)
+    return ResolvedSecrets(values=values, problems=tuple(problems))
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: Secret
+    audience: str | None = None
+
+
+def resolve_credentials(tenant: TenantConfig, env: Environment) -> ClientCredentials | None:
+    """The Management API client credentials, or None for an emulated tenant (it has its own)."""
+    if tenant.credentials is None:
+        return None
+    creds = tenant.credentials
+    problems: list[Problem] = []
+    client_id = creds.client_id if isinstance(creds.client_id, str) else env.lookup(creds.client_id)
+    if client_id is None and not isinstance(creds.client_id, str):
+        problems.append(
+            Problem(
+                f"client_id is not set: it comes from {creds.client_id.describe()}",
+                field=f"tenants.{tenant.name}.credentials.client_id",
+            )
+        )
+    secret = env.lookup(creds.client_secret)
+    if secret is None:
+        problems.append(
+            Problem(
+                f"client_secret is not set: it comes from {creds.client_secret.describe()}",
+                field=f"tenants.{tenant.name}.credentials.client_secret",
+            )
+        )
+    if problems or client_id is None or secret is None:
+        raise ConfigError(problems)
+    return ClientCredentials(
+        client_id, Secret(secret, creds.client_secret.describe()), creds.audience
+    )
