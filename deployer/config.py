@@ -93,6 +93,17 @@ class After(StrictModel):
 BindingPosition = Literal["first", "last"] | Before | After
 
 
+def _binding_shape(value: Any) -> Any:
+    # One clear message instead of one per member of the union.
+    if value in ("first", "last"):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, anchor),) = value.items()
+        if key in ("before", "after") and isinstance(anchor, str) and anchor:
+            return value
+    raise ValueError("must be first, last, {before: ACTION NAME} or {after: ACTION NAME}")
+
+
 class TenantConfig(StrictModel):
     name: str
     domain: str | None = None
@@ -100,7 +111,7 @@ class TenantConfig(StrictModel):
     credentials: Credentials | None = None
     action: ActionParams
     secrets: dict[str, Secret] = Field(default_factory=dict)
-    binding: BindingPosition = "last"
+    binding: Annotated[BindingPosition, BeforeValidator(_binding_shape)] = "last"
 
     @model_validator(mode="after")
     def _target(self) -> TenantConfig:
@@ -245,7 +256,7 @@ def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
                 problems.append(
                     doc.problem(
                         locate(("secrets",)),
-                        f"tenant {tenant.name}: the Action needs secret {spec.name}; "
+                        f"the Action needs secret {spec.name}; "
                         f"add secrets.{spec.name}: {{env: VARIABLE}}",
                     )
                 )

@@ -112,10 +112,13 @@ def parse_yaml(text: str, name: str) -> Document:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
+        message = f"invalid YAML: {exc.problem}"
+        if exc.context and exc.context_mark:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise ConfigError(
             [
                 Problem(
-                    message=f"invalid YAML: {exc.problem}",
+                    message=message,
                     file=name,
                     line=mark.line + 1 if mark else None,
                     column=mark.column + 1 if mark else None,
