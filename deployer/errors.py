@@ -49,6 +49,18 @@ class ConfigError(DeployerError):
         super().__init__(text)
 
 
+class NotReadyError(ConfigError):
+    """A tenant cannot be planned here: its credentials or secrets are not set."""
+
+    def __init__(self, tenant: str, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        lines = "\n".join(f"  - {p.message}" for p in problems)
+        self.args = (f"not ready: {len(problems)} value(s) are not set here\n{lines}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class RenderError(DeployerError):
     """The Action could not be rendered, or the rendered code is not valid JavaScript."""
 

@@ -1,0 +1,186 @@
+"""Execute a Plan through the client: write the draft, wait for the build, deploy, wait for
+the deploy to settle, then merge our binding into the trigger's list.
+
+Every step can be interrupted and run again: the next plan starts from what the tenant has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
+from .errors import BuildFailedError, RefusedError, WaitTimeoutError
+from .plan import BindAction, BindingSlot, CreateAction, DeployAction, Plan, UpdateAction
+from .plan import desired_bindings as merge_bindings
+from .sources import Secret
+from .state import DesiredAction, LiveAction
+
+Report = Callable[[str], None]
+HEARTBEAT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Waits:
+    """How long to wait for Auth0, and how often to look."""
+
+    build_timeout: float = 600.0
+    deploy_timeout: float = 120.0
+    bind_timeout: float = 60.0
+    first_poll: float = 0.25
+    max_poll: float = 5.0
+
+
+class Waiter:
+    """Polling with backoff and progress lines (elapsed time) on `report`."""
+
+    def __init__(
+        self,
+        waits: Waits,
+        report: Report,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.waits, self.report, self.sleep, self.clock = waits, report, sleep, clock
+
+    def until(self, what: str, timeout: float, check: Callable[[], str | None]) -> float:
+        """Call `check` until it returns None (done); it returns a status line while waiting."""
+        start = self.clock()
+        delay = self.waits.first_poll
+        last_status, last_report = "", start
+        while True:
+            status = check()
+            now = self.clock()
+            elapsed = now - start
+            if status is None:
+                if elapsed >= 1.0:
+                    self.report(f"  {what}: done after {elapsed:.1f}s")
+                return elapsed
+            if elapsed > timeout:
+                raise WaitTimeoutError(
+                    f"gave up {what} after {elapsed:.0f}s (last status: {status}); "
+                    "run the deploy again to continue from here"
+                )
+            # A line when something changes, and a heartbeat on long waits (CI logs too).
+            if status != last_status or now - last_report >= HEARTBEAT_SECONDS:
+                self.report(f"  {what}: {status} ({elapsed:.1f}s)")
+                last_status, last_report = status, now
+            self.sleep(delay)
+            delay = min(delay * 2, self.waits.max_poll)
+
+
+def apply_plan(
+    plan: Plan,
+    desired: DesiredAction,
+    secrets: Mapping[str, Secret],
+    client: Auth0Client,
+    *,
+    report: Report,
+    waiter: Waiter,
+) -> str:
+    """Apply `plan`; return the action id."""
+    action_id = plan.action_id
+    create = plan.find(CreateAction)
+    update = plan.find(UpdateAction)
+    if isinstance(create, CreateAction):
+        report(f"+ creating action {desired.name!r}")
+        action_id = _create(client, desired, secrets)
+    elif isinstance(update, UpdateAction):
+        send = update.secrets.send
+        report(f"~ updating the draft of {desired.name!r}" + (" and its secrets" if send else ""))
+        client.update_action(update.action_id, desired, dict(secrets) if send else None)
+    assert action_id is not None
+    if plan.find(DeployAction) is not None:
+        _wait_built(client, action_id, waiter)
+        report(f"~ deploying {desired.name!r}")
+        number = _deploy(client, action_id, desired)
+        _wait_deployed(client, action_id, desired, waiter, number)
+    if plan.find(BindAction) is not None:
+        _bind(client, action_id, desired, report, waiter)
+    return action_id
+
+
+def _create(client: Auth0Client, desired: DesiredAction, secrets: Mapping[str, Secret]) -> str:
+    try:
+        return client.create_action(desired, secrets)
+    except AmbiguousWriteError:
+        # The create may have landed before the answer was lost: look before trying again.
+        existing = client.find_action(desired.name)
+        if existing is not None and existing.code == desired.code:
+            return existing.id
+        if existing is not None:
+            raise RefusedError(
+                f"{desired.tenant}: an action named {desired.name!r} appeared while creating "
+                "ours; run the plan again"
+            ) from None
+        return client.create_action(desired, secrets)
+
+
+def _wait_built(client: Auth0Client, action_id: str, waiter: Waiter) -> None:
+    def check() -> str | None:
+        status, errors, _ = client.build_state(action_id)
+        if status == "built":
+            return None
+        if status == "failed":
+            detail = "\n".join(f"  - {e}" for e in errors) or "  (Auth0 gave no details)"
+            raise BuildFailedError(f"Auth0 could not build the action:\n{detail}")
+        return status or "unknown"
+
+    waiter.until("waiting for the build", waiter.waits.build_timeout, check)
+
+
+def _deploy(client: Auth0Client, action_id: str, desired: DesiredAction) -> int | None:
+    try:
+        _, number = client.deploy(action_id)
+        return number
+    except AmbiguousWriteError:
+        live = client.get_action(action_id)
+        if _deployed(live, desired):
+            return live.deployed_version
+        _, number = client.deploy(action_id)
+        return number
+
+
+def _deployed(live: LiveAction, desired: DesiredAction, number: int | None = None) -> bool:
+    if number is not None and live.deployed_version is not None and live.deployed_version < number:
+        return False
+    return live.is_deployed and live.all_changes_deployed and live.deployed_code == desired.code
+
+
+def _wait_deployed(
+    client: Auth0Client,
+    action_id: str,
+    desired: DesiredAction,
+    waiter: Waiter,
+    number: int | None,
+) -> None:
+    def check() -> str | None:
+        live = client.get_action(action_id)
+        if _deployed(live, desired, number):
+            return None
+        return f"version {number or '?'} not live yet"
+
+    waiter.until("waiting for the deploy to settle", waiter.waits.deploy_timeout, check)
+
+
+def _bind(
+    client: Auth0Client, action_id: str, desired: DesiredAction, report: Report, waiter: Waiter
+) -> None:
+    # Re-read right before writing: the list is replaced whole, so it must be the latest.
+    current = client.bindings(desired.trigger_id)
+    ours = BindingSlot(desired.name, action_id, desired.display_name or desired.name, ours=True)
+    slots = merge_bindings(current, ours, desired.binding)
+    if [s.action_id for s in slots] == [b.action_id for b in current]:
+        return
+    report(f"~ binding {desired.name!r} to {desired.trigger_id} ({len(slots)} actions)")
+
+    def attempt() -> str | None:
+        try:
+            client.set_bindings(desired.trigger_id, slots)
+        except NotDeployedYetError:
+            return "Auth0 says the action is not deployed yet"
+        return None
+
+    waiter.until("binding", waiter.waits.bind_timeout, attempt)

@@ -1,0 +1,351 @@
+"""The one module that talks to Auth0 (or the emulator): auth0-python underneath.
+
+Retries: auth0-python already retries 429, 408, 409, 5xx and dropped connections, honouring
+`x-ratelimit-reset`, for every method. That is right for reads and for our PATCHes (they replace
+whole values, so repeating one is harmless) and wrong for the two POSTs that create something
+(an action, a version): a retried create after a lost answer makes a duplicate. So POSTs go out
+with its retries off; a 429 (nothing was done) is retried here, and any other failure surfaces as
+`AmbiguousWriteError` for the caller to re-read the tenant and converge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+from auth0.management.actions.client import ActionsClient
+from auth0.management.client import Auth0
+from auth0.management.core.api_error import ApiError
+from auth0.management.core.request_options import RequestOptions
+from auth0.management.types import (
+    ActionBindingRef,
+    ActionBindingWithRef,
+    ActionSecretRequest,
+    ActionTrigger,
+    ActionVersionDependency,
+)
+
+from .errors import Auth0Error
+from .plan import BindingSlot
+from .sources import Secret
+from .state import Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
+
+READ_RETRIES = 5
+RATE_LIMIT_RETRIES = 5
+MAX_RATE_LIMIT_WAIT = 30.0
+REQUIRED_SCOPES = "read:actions create:actions update:actions"
+
+
+class AmbiguousWriteError(Auth0Error):
+    """A create or deploy may or may not have happened (connection lost, 5xx)."""
+
+
+class NotDeployedYetError(Auth0Error):
+    """Auth0 refuses to bind an action whose deploy has not settled yet; retry shortly."""
+
+
+def _message(exc: ApiError) -> tuple[str, str | None]:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
+    return message or f"HTTP {exc.status_code}", body.get("errorCode") or body.get("error")
+
+
+def explain(exc: ApiError, what: str) -> Auth0Error:
+    """An Auth0 error answer as a message a platform engineer can act on."""
+    message, code = _message(exc)
+    status = exc.status_code
+    hint = ""
+    if status == 401:
+        hint = " The token was refused: check the tenant's client_id and client_secret."
+    elif status == 403 and code == "insufficient_scope":
+        hint = (
+            " Grant the missing scope to the application in the Auth0 dashboard "
+            f"(APIs > Auth0 Management API > Machine to Machine Applications); "
+            f"this tool needs {REQUIRED_SCOPES}."
+        )
+    elif status == 403 and code == "feature_not_enabled":
+        hint = " Actions are not enabled on this tenant."
+    elif status == 429:
+        hint = " Auth0's rate limit held for longer than this tool waits; try again shortly."
+    text = f"{what}: Auth0 answered {status}: {message}.{hint}"
+    return Auth0Error(text, status=status, error_code=str(code) if code else None)
+
+
+def fetch_token(
+    http: httpx.Client,
+    token_url: str,
+    *,
+    client_id: str,
+    client_secret: Secret,
+    audience: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Client-credentials grant. The secret goes in the form body and nowhere else."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret.reveal(),
+        "audience": audience,
+    }
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        try:
+            response = http.post(token_url, data=form)
+        except httpx.TransportError as exc:
+            if attempt == RATE_LIMIT_RETRIES:
+                raise Auth0Error(f"cannot reach {token_url}: {type(exc).__name__}") from None
+            sleep(min(2.0**attempt, 10.0))
+            continue
+        transient = response.status_code == 429 or response.status_code >= 500
+        if transient and attempt < RATE_LIMIT_RETRIES:
+            sleep(_wait_for(response.headers, attempt))
+            continue
+        if response.status_code != 200:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            detail = body.get("error_description") or body.get("error") or response.reason_phrase
+            hint = (
+                " Check client_id and client_secret." if response.status_code in (401, 403) else ""
+            )
+            raise Auth0Error(
+                f"getting a Management API token from {token_url}: "
+                f"{response.status_code} {detail}.{hint}",
+                status=response.status_code,
+            )
+        token = response.json().get("access_token")
+        if not isinstance(token, str) or not token:
+            raise Auth0Error(f"the token endpoint {token_url} answered without an access_token")
+        return token
+    raise Auth0Error(f"the token endpoint {token_url} kept failing")  # pragma: no cover
+
+
+def _wait_for(headers: Mapping[str, str], attempt: int) -> float:
+    reset = headers.get("x-ratelimit-reset")
+    if reset and reset.isdigit():
+        return max(0.05, min(int(reset) - time.time(), MAX_RATE_LIMIT_WAIT))
+    return min(0.5 * 2.0**attempt, MAX_RATE_LIMIT_WAIT)
+
+
+def _live_action(data: Any) -> LiveAction:
+    deployed = data.deployed_version
+    triggers = tuple(str(t.id) for t in (data.supported_triggers or []))
+    return LiveAction(
+        id=str(data.id),
+        name=str(data.name),
+        code=data.code or "",
+        runtime=data.runtime,
+        dependencies=tuple(
+            Dependency(str(d.name), str(d.version)) for d in (data.dependencies or [])
+        ),
+        secrets=tuple(
+            LiveSecret(str(s.name), s.updated_at.isoformat() if s.updated_at else None)
+            for s in (data.secrets or [])
+        ),
+        status=str(data.status or ""),
+        all_changes_deployed=bool(data.all_changes_deployed),
+        deployed_code=deployed.code if deployed is not None else None,
+        deployed_version=int(deployed.number) if deployed and deployed.number else None,
+        is_deployed=bool(deployed and deployed.deployed),
+        integration=bool(data.integration or data.installed_integration_id),
+        supported_triggers=triggers,
+        updated_at=data.updated_at.isoformat() if data.updated_at else None,
+    )
+
+
+def _build_errors(data: Any) -> list[str]:
+    """Build errors, wherever this answer carries them (the draft or its current version)."""
+    found: list[Any] = []
+    for holder in (data, getattr(data, "current_version", None)):
+        if holder is None:
+            continue
+        errors = (
+            holder.get("errors") if isinstance(holder, dict) else getattr(holder, "errors", None)
+        )
+        found.extend(errors or [])
+    messages = []
+    for e in found:
+        msg = e.get("msg") if isinstance(e, dict) else getattr(e, "msg", None)
+        url = e.get("url") if isinstance(e, dict) else getattr(e, "url", None)
+        if msg:
+            messages.append(f"{msg} ({url})" if url else str(msg))
+    return messages
+
+
+class Auth0Client:
+    """What the deployer does to one tenant, in Auth0's terms."""
+
+    def __init__(self, api: Auth0, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._api = api
+        self._sleep = sleep
+
+    @property
+    def _actions(self) -> ActionsClient:
+        actions: ActionsClient = self._api.actions
+        return actions
+
+    @staticmethod
+    def _reads() -> RequestOptions:
+        return {"max_retries": READ_RETRIES}
+
+    def _write_once(self, what: str, call: Callable[[], Any]) -> Any:
+        """A non-idempotent POST: retry only what Auth0 certainly did not do (a 429)."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                return call()
+            except ApiError as exc:
+                if exc.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
+                    self._sleep(_wait_for(exc.headers or {}, attempt))
+                    continue
+                if exc.status_code is not None and exc.status_code >= 500:
+                    raise AmbiguousWriteError(
+                        f"{what}: Auth0 answered {exc.status_code}; it may or may not have "
+                        "happened",
+                        status=exc.status_code,
+                    ) from None
+                raise explain(exc, what) from None
+            except httpx.TransportError as exc:
+                raise AmbiguousWriteError(
+                    f"{what}: the connection failed ({type(exc).__name__}); it may or may not "
+                    "have happened"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, what: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except ApiError as exc:
+            raise explain(exc, what) from None
+        except httpx.TransportError as exc:
+            raise Auth0Error(f"{what}: the connection failed ({type(exc).__name__})") from None
+
+    def find_action(self, name: str) -> LiveAction | None:
+        """The action of exactly this name (one request; the list carries the draft's code)."""
+        pager = self._read(
+            f"looking up action {name!r}",
+            lambda: self._actions.list(
+                action_name=name, per_page=50, request_options=self._reads()
+            ),
+        )
+        # Only the first page: iterating the pager would ask for an empty second page.
+        matches = [a for a in (pager.items or []) if a.name == name]
+        return _live_action(matches[0]) if matches else None
+
+    def get_action(self, action_id: str) -> LiveAction:
+        data = self._read(
+            f"reading action {action_id}",
+            lambda: self._actions.get(action_id, request_options=self._reads()),
+        )
+        return _live_action(data)
+
+    def build_state(self, action_id: str) -> tuple[str, list[str], LiveAction]:
+        """(status, build errors, action) of the draft, for the build wait."""
+        data = self._read(
+            f"reading action {action_id}",
+            lambda: self._actions.get(action_id, request_options=self._reads()),
+        )
+        return str(data.status or ""), _build_errors(data), _live_action(data)
+
+    def bindings(self, trigger_id: str) -> tuple[LiveBinding, ...]:
+        pager = self._read(
+            f"reading the {trigger_id} bindings",
+            lambda: self._actions.triggers.bindings.list(
+                trigger_id, per_page=50, request_options=self._reads()
+            ),
+        )
+        result = []
+        for b in pager.items or []:
+            action = b.action
+            result.append(
+                LiveBinding(
+                    id=str(b.id),
+                    action_id=str(action.id) if action else "",
+                    action_name=str(action.name) if action else "",
+                    display_name=b.display_name or "",
+                    integration=bool(
+                        action and (action.integration or action.installed_integration_id)
+                    ),
+                )
+            )
+        return tuple(result)
+
+    def create_action(self, desired: DesiredAction, secrets: Mapping[str, Secret]) -> str:
+        answer = self._write_once(
+            f"creating action {desired.name!r}",
+            lambda: self._actions.create(
+                name=desired.name,
+                supported_triggers=[
+                    ActionTrigger(id=desired.trigger_id, version=desired.trigger_version)
+                ],
+                code=desired.code,
+                runtime=desired.runtime,
+                dependencies=_dependencies(desired),
+                secrets=_secrets(secrets),
+                request_options={"max_retries": 0},
+            ),
+        )
+        return str(answer.id)
+
+    def update_action(
+        self,
+        action_id: str,
+        desired: DesiredAction,
+        secrets: Mapping[str, Secret] | None,
+    ) -> None:
+        """PATCH the draft. `secrets` None leaves them as they are; otherwise ALL are sent,
+        because Auth0 replaces the whole list."""
+        extra: dict[str, Any] = {}
+        if secrets is not None:
+            extra["secrets"] = _secrets(secrets)
+        self._read(
+            f"updating action {desired.name!r}",
+            lambda: self._actions.update(
+                action_id,
+                code=desired.code,
+                runtime=desired.runtime,
+                dependencies=_dependencies(desired),
+                request_options=self._reads(),
+                **extra,
+            ),
+        )
+
+    def deploy(self, action_id: str) -> tuple[str, int | None]:
+        answer = self._write_once(
+            f"deploying action {action_id}",
+            lambda: self._actions.deploy(action_id, request_options={"max_retries": 0}),
+        )
+        number = getattr(answer, "number", None)
+        return str(answer.id), int(number) if number else None
+
+    def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
+        """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""
+        bindings = [
+            ActionBindingWithRef(
+                ref=ActionBindingRef(type="action_id", value=slot.action_id),
+                display_name=slot.display_name or None,
+            )
+            for slot in slots
+        ]
+        try:
+            self._actions.triggers.bindings.update_many(
+                trigger_id, bindings=bindings, request_options=self._reads()
+            )
+        except ApiError as exc:
+            message, _ = _message(exc)
+            if exc.status_code == 400 and "not been deployed" in message:
+                raise NotDeployedYetError(message, status=400) from None
+            raise explain(exc, f"writing the {trigger_id} bindings") from None
+        except httpx.TransportError as exc:
+            raise Auth0Error(
+                f"writing the {trigger_id} bindings: the connection failed ({type(exc).__name__})"
+            ) from None
+
+
+def _dependencies(desired: DesiredAction) -> list[ActionVersionDependency]:
+    return [ActionVersionDependency(name=d.name, version=d.version) for d in desired.dependencies]
+
+
+def _secrets(secrets: Mapping[str, Secret]) -> list[ActionSecretRequest]:
+    return [ActionSecretRequest(name=n, value=v.reveal()) for n, v in sorted(secrets.items())]

@@ -1,0 +1,49 @@
+"""The desired state of one tenant: the rendered code, its header and the secrets' fingerprints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .config import Config, TenantConfig
+from .header import Header, fingerprint
+from .render import check_syntax, render_action
+from .sources import Secret
+from .state import Dependency, DesiredAction
+
+
+def fingerprints(
+    config: Config, tenant: TenantConfig, secrets: Mapping[str, Secret]
+) -> dict[str, str]:
+    name = config.manifest.name
+    return {
+        secret: fingerprint(value.reveal(), tenant=tenant.name, action=name, name=secret)
+        for secret, value in sorted(secrets.items())
+    }
+
+
+def desired_action(
+    config: Config,
+    tenant: TenantConfig,
+    secrets: Mapping[str, Secret],
+    *,
+    commit: str | None = None,
+    check: bool = True,
+) -> DesiredAction:
+    manifest = config.manifest
+    prints = fingerprints(config, tenant, secrets)
+    header = Header(tenant=tenant.name, action=manifest.name, fingerprints=prints, commit=commit)
+    code = render_action(manifest, tenant.action, header)
+    if check:
+        check_syntax(code, name=tenant.name)
+    return DesiredAction(
+        tenant=tenant.name,
+        name=manifest.name,
+        trigger_id=manifest.trigger.id,
+        trigger_version=manifest.trigger.version,
+        code=code,
+        runtime=manifest.runtime,
+        dependencies=tuple(Dependency(d.name, d.version) for d in manifest.dependencies),
+        secrets=prints,
+        binding=tenant.binding,
+        display_name=manifest.name,
+    )

@@ -1,0 +1,82 @@
+"""Where a tenant lives: Auth0, a running emulator on loopback, or the embedded emulator.
+
+Every tenant, whatever its target, goes through the same client; only the HTTP transport and
+the credentials differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+from auth0.management.client import Auth0
+
+from .client import Auth0Client, fetch_token
+from .config import Config, EmulatorURL, TenantConfig
+from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
+
+HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+EMULATOR_STATE = "emulator.json"
+
+# Tests give tenants in-memory emulators; the CLI leaves this None (state files in .deployer/).
+TransportFactory = Callable[[TenantConfig], httpx.BaseTransport]
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str  # https://host[:port], no path
+    credentials: ClientCredentials
+    transport: httpx.BaseTransport | None = None
+    verify: str | bool = True
+
+    @property
+    def host(self) -> str:
+        return httpx.URL(self.base_url).host
+
+
+def embedded_emulator_transport(config: Config, tenant: TenantConfig) -> httpx.BaseTransport:
+    from .emulator import Emulator
+
+    state = tenant_dir(config, tenant.name) / EMULATOR_STATE
+    state.parent.mkdir(parents=True, exist_ok=True)
+    return Emulator(state_path=state, domain=f"{tenant.name}.emulator").transport()
+
+
+def resolve_target(
+    config: Config,
+    tenant: TenantConfig,
+    env: Environment,
+    transports: TransportFactory | None = None,
+) -> Target:
+    from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    credentials = resolve_credentials(tenant, env) or ClientCredentials(
+        DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
+    )
+    if tenant.domain is not None:
+        return Target(f"https://{tenant.domain}", credentials)
+    if isinstance(tenant.emulator, EmulatorURL):
+        verify: str | bool = str(config.root / tenant.emulator.ca) if tenant.emulator.ca else True
+        return Target(tenant.emulator.url.rstrip("/"), credentials, verify=verify)
+    transport = transports(tenant) if transports else embedded_emulator_transport(config, tenant)
+    return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
+
+
+@contextlib.contextmanager
+def open_client(target: Target) -> Iterator[Auth0Client]:
+    if target.transport is not None:
+        http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT)
+    else:
+        http = httpx.Client(verify=target.verify, timeout=HTTP_TIMEOUT)
+    with http:
+        token = fetch_token(
+            http,
+            f"{target.base_url}/oauth/token",
+            client_id=target.credentials.client_id,
+            client_secret=target.credentials.client_secret,
+            audience=target.credentials.audience or f"{target.base_url}/api/v2/",
+        )
+        api = Auth0(base_url=f"{target.base_url}/api/v2", token=token, httpx_client=http)
+        yield Auth0Client(api)

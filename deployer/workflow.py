@@ -1,0 +1,136 @@
+"""One tenant's plan and deploy, start to end, and many tenants at once.
+
+config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -> re-read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+
+from .apply import Report, Waiter, Waits, apply_plan
+from .client import Auth0Client
+from .config import Config, TenantConfig
+from .desired import desired_action
+from .errors import ConfigError, DeployerError, NotReadyError
+from .plan import Options, Plan, diff
+from .sources import Environment, Secret, resolve_credentials, resolve_secrets
+from .state import DesiredAction, LiveState
+from .targets import TransportFactory, open_client, resolve_target
+
+MAX_PARALLEL_TENANTS = 8
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    adopt: bool = False
+    prune_secrets: bool = False
+    commit: str | None = None
+    waits: Waits = field(default_factory=Waits)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one tenant: a plan (maybe applied), or the error that stopped it."""
+
+    tenant: str
+    plan: Plan | None = None
+    error: str | None = None
+    applied: bool = False
+    exit_code: int = 0
+
+
+@dataclass
+class Context:
+    config: Config
+    env: Environment
+    transports: TransportFactory | None = None
+    report: Report = lambda line: None
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
+    action = client.find_action(desired.name)
+    if action is not None and not action.all_changes_deployed:
+        # Only then does the deployed code differ from the draft the list already gave us.
+        action = client.get_action(action.id)
+    return LiveState(action=action, bindings=client.bindings(desired.trigger_id))
+
+
+def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str, Secret]]:
+    """Everything needed before the first request; all that is missing is named at once."""
+    resolved = resolve_secrets(ctx.config, tenant, ctx.env)
+    problems = list(resolved.problems)
+    try:
+        resolve_credentials(tenant, ctx.env)
+    except ConfigError as exc:
+        problems = exc.problems + problems
+    if problems:
+        raise NotReadyError(tenant.name, problems)
+    desired = desired_action(ctx.config, tenant, resolved.values, commit=ctx.options.commit)
+    return desired, dict(resolved.values)
+
+
+def _options(ctx: Context) -> Options:
+    return Options(
+        adopt=ctx.options.adopt,
+        prune_secrets=ctx.options.prune_secrets,
+        known_secrets=frozenset(s.name for s in ctx.config.manifest.secrets),
+    )
+
+
+def plan_tenant(ctx: Context, name: str) -> Outcome:
+    tenant = ctx.config.tenant(name)
+    desired, _ = prepare(ctx, tenant)
+    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    with open_client(target) as client:
+        plan = diff(desired, read_live(client, desired), _options(ctx))
+    return Outcome(name, plan=plan, exit_code=2 if not plan.empty else 0)
+
+
+def deploy_tenant(
+    ctx: Context, name: str, confirm: Callable[[Plan], bool] = lambda plan: True
+) -> Outcome:
+    tenant = ctx.config.tenant(name)
+    desired, secrets = prepare(ctx, tenant)
+    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    report = _prefixed(ctx.report, name)
+    with open_client(target) as client:
+        plan = diff(desired, read_live(client, desired), _options(ctx))
+        if plan.empty or not confirm(plan):
+            return Outcome(name, plan=plan)
+        waiter = Waiter(ctx.options.waits, report)
+        apply_plan(plan, desired, secrets, client, report=report, waiter=waiter)
+        after = diff(desired, read_live(client, desired), _options(ctx))
+    if not after.empty:
+        return Outcome(
+            name,
+            plan=plan,
+            applied=True,
+            error="applied, but the tenant still differs; run the plan again to see what",
+            exit_code=1,
+        )
+    return Outcome(name, plan=plan, applied=True)
+
+
+def _prefixed(report: Report, tenant: str) -> Report:
+    return lambda line: report(f"[{tenant}] {line}")
+
+
+def guarded(name: str, work: Callable[[], Outcome]) -> Outcome:
+    """One tenant's failure becomes its outcome, so it cannot hide the other tenants' results."""
+    try:
+        return work()
+    except DeployerError as exc:
+        return Outcome(name, error=str(exc), exit_code=exc.exit_code)
+
+
+def for_each(names: Sequence[str], work: Callable[[str], Outcome]) -> list[Outcome]:
+    """Run `work` for every tenant concurrently (they are independent); results in order."""
+    if len(names) <= 1:
+        return [guarded(n, partial(work, n)) for n in names]
+    with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL_TENANTS)) as pool:
+        futures = [pool.submit(guarded, n, partial(work, n)) for n in names]
+        return [f.result() for f in futures]
