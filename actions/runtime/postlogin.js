@@ -313,4 +313,4 @@ async function runPostLogin(input, onLog = () => {}) {
   };
 }
 
-module.exports = { runPostLogin, failure, canRedirect, isDroppedClaim, NO_REDIRECT_PROTOCOLS, RESERVED_CLAIMS };
+module.exports = { runPostLogin, failure, checkInput, canRedirect, isDroppedClaim, NO_REDIRECT_PROTOCOLS, RESERVED_CLAIMS };

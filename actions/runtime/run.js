@@ -5,13 +5,13 @@
 //   node actions/runtime/run.js < input.json > output.json
 //
 // The shapes are in README.md. Exit status 0 whenever an output was produced (a failed or
-// denied login is an output, with `ok` and `denied` saying so); 2 when the input is not JSON.
+// denied login is an output, with `ok` and `denied` saying so); 2 when the input is unusable.
 //
 // The Action runs in a worker thread so that the time limit (Auth0: 20 s per trigger) holds
 // even for code that never yields: the main thread terminates the worker when time is up.
 
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
-const { runPostLogin, failure } = require('./postlogin');
+const { runPostLogin, failure, checkInput } = require('./postlogin');
 
 const DEFAULT_TIMEOUT_MS = 20000;
 
@@ -42,6 +42,11 @@ async function main() {
     input = JSON.parse(await readStdin());
   } catch (_err) {
     finish(failure(null, 'bad input: stdin is not one JSON object'), 2);
+    return;
+  }
+  const problem = checkInput(input);
+  if (problem) {
+    finish(failure(input, `bad input: ${problem}`), 2);
     return;
   }
   const timeoutMs = input && Number.isFinite(input.timeout_ms) && input.timeout_ms > 0 ? input.timeout_ms : DEFAULT_TIMEOUT_MS;
