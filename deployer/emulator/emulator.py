@@ -1,0 +1,400 @@
+"""One emulated Auth0 tenant: the token endpoint and the Actions Management API.
+
+`Emulator.handle` is the whole server: a request in, an answer out, under one lock. The
+in-process httpx transport and the loopback HTTP(S) server are thin shells around it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from . import storage, tokens, wire
+from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
+from .management import ManagementApi, find_route, new_id
+from .records import JSON, Action, Binding, Secret, TenantState
+from .settings import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    TOKEN_LIFETIME_SECONDS,
+    ClientSpec,
+    EmulatorSettings,
+)
+from .wire import ApiError
+
+Answer = tuple[int, dict[str, str], bytes]
+API_PREFIX = "/api/v2"
+
+
+@dataclass(frozen=True)
+class RequestLogEntry:
+    """One request as the emulator saw it. Never bodies or headers: they carry secrets."""
+
+    method: str
+    path: str
+    query: str
+    status: int  # 0 when the connection was dropped without an answer
+    duration_seconds: float
+    timestamp: float
+
+
+class Emulator:
+    """An Auth0 tenant in a box. Thread-safe; see the package docstring for the rules."""
+
+    def __init__(
+        self,
+        settings: EmulatorSettings | None = None,
+        *,
+        state_path: Path | None = None,
+        clock: Callable[[], float] | None = None,
+        domain: str = "local.emulator",
+    ) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.domain = domain
+        self.state_path = state_path
+        self._clock = clock or time.time
+        self._lock = threading.RLock()
+        loaded = storage.load(state_path) if state_path is not None else None
+        self.state = loaded or TenantState(signing_key=secrets.token_hex(32))
+        default = ClientSpec(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        self.state.clients.setdefault(default.client_id, default)
+        for client in self.settings.clients:
+            self.state.clients[client.client_id] = client
+        self.api = ManagementApi(self.state, self.settings)
+        self._faults = Faults(self.settings)
+        self._bucket = (
+            TokenBucket(
+                self.settings.rate_limit_burst,
+                self.settings.rate_limit_per_second,
+                float(self.settings.rate_limit_burst),
+                self._clock(),
+            )
+            if self.settings.rate_limit_burst
+            else None
+        )
+        self._log: list[RequestLogEntry] = []
+        self._save()
+
+    # -- the server ---------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Answer:
+        """Answers one request. Raises ConnectionDropped for an injected dropped connection."""
+        started = time.perf_counter()
+        if self.settings.latency_seconds:
+            # Real sleep, outside the lock: latency must cost wall time, not serialise clients.
+            time.sleep(self.settings.latency_seconds)
+        method = method.upper()
+        lowered = {k.lower(): v for k, v in (headers or {}).items()}
+        with self._lock:
+            now = self._clock()
+            status = 0
+            try:
+                status, answer_headers, content = self._answer(method, path, query, lowered, body)
+                return status, answer_headers, content
+            finally:
+                self._log.append(
+                    RequestLogEntry(method, path, query, status, time.perf_counter() - started, now)
+                )
+
+    def _answer(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Answer:
+        now = self._clock()
+        rate_headers: dict[str, str] = {}
+        if self._bucket is not None:
+            # The token endpoint belongs to the Authentication API, limited separately.
+            allowed = path == "/oauth/token" or self._bucket.take(now)
+            rate_headers = self._bucket.headers(now)
+            if not allowed:
+                error = ApiError(429, "Global limit has been reached", "too_many_requests")
+                return self._json(429, error.body(), rate_headers)
+        fault = self._faults.next_scripted(method, path) or self._faults.next_random()
+        if fault is not None and fault.status is None and not fault.after_processing:
+            raise ConnectionDropped(f"{method} {path}")
+        if fault is not None and fault.status is not None:
+            if fault.status == 429:
+                error = ApiError(429, "Global limit has been reached", "too_many_requests")
+                if self._bucket is not None:
+                    rate_headers["x-ratelimit-remaining"] = "0"
+            else:
+                error = ApiError(fault.status, "The service is temporarily unavailable.")
+            return self._json(fault.status, error.body(), rate_headers)
+        try:
+            status, payload = self._dispatch(method, path, query, headers, body, now)
+        except ApiError as error:
+            status, payload = error.status, error.body()
+        if fault is not None:  # dropped after the request took effect
+            raise ConnectionDropped(f"{method} {path}")
+        return self._json(status, payload, rate_headers)
+
+    @staticmethod
+    def _json(status: int, payload: JSON | None, headers: dict[str, str]) -> Answer:
+        if payload is None:
+            return status, dict(headers), b""
+        content = json.dumps(payload, separators=(",", ":")).encode()
+        return status, {**headers, "content-type": "application/json; charset=utf-8"}, content
+
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        now: float,
+    ) -> tuple[int, JSON | None]:
+        if path == "/oauth/token" and method == "POST":
+            return self._token(headers, body, now)
+        found = find_route(method, path[len(API_PREFIX) :]) if path.startswith(API_PREFIX) else None
+        if found is None:
+            raise ApiError(404, "Not Found")
+        route, ids = found
+        scopes = self._authenticate(headers, now)
+        if route.scope not in scopes:
+            raise ApiError(
+                403,
+                f"Insufficient scope, expected any of: {route.scope}",
+                "insufficient_scope",
+            )
+        parsed: Any = None
+        if body.strip():
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                raise ApiError(400, "Invalid request payload JSON format") from None
+        changed = self.api.advance(now)
+        try:
+            return route.handler(self.api, now, ids, dict(parse_qsl(query)), parsed)
+        finally:
+            if changed or route.mutates:
+                self._save()
+
+    # -- authentication -------------------------------------------------------------------
+
+    def _token(self, headers: Mapping[str, str], body: bytes, now: float) -> tuple[int, JSON]:
+        fields: Mapping[str, Any]
+        try:
+            if "json" in headers.get("content-type", ""):
+                loaded = json.loads(body or b"{}")
+                fields = loaded if isinstance(loaded, dict) else {}
+            else:
+                fields = dict(parse_qsl(body.decode()))
+        except ValueError:
+            return 400, wire.token_error("invalid_request", "Invalid request body.")
+        grant = fields.get("grant_type")
+        if grant != "client_credentials":
+            # UNCONFIRMED: Auth0 may answer 403 here; 400 is RFC 6749's answer.
+            return 400, wire.token_error(
+                "unsupported_grant_type", f"Unsupported grant type: {grant}"
+            )
+        client = self.state.clients.get(str(fields.get("client_id", "")))
+        offered = str(fields.get("client_secret", ""))
+        if client is None or not hmac.compare_digest(client.client_secret, offered):
+            return 401, wire.token_error("access_denied", "Unauthorized")
+        audience = fields.get("audience")
+        hosts = {self.domain, headers.get("host", self.domain)}
+        if audience not in {f"https://{h}/api/v2/" for h in hosts}:
+            return 403, wire.token_error(
+                "access_denied", f"Service not enabled within domain: {audience}"
+            )
+        requested = str(fields.get("scope") or "").split()
+        granted = [s for s in requested if s in client.scopes] if requested else client.scopes
+        return 200, {
+            "access_token": self._mint(client.client_id, granted, now),
+            "scope": " ".join(granted),
+            "expires_in": TOKEN_LIFETIME_SECONDS,
+            "token_type": "Bearer",
+        }
+
+    def _mint(self, client_id: str, scopes: Iterable[str], now: float) -> str:
+        claims = {
+            "iss": f"https://{self.domain}/",
+            "sub": f"{client_id}@clients",
+            "aud": f"https://{self.domain}/api/v2/",
+            "iat": int(now),
+            "exp": int(now) + TOKEN_LIFETIME_SECONDS,
+            "scope": " ".join(scopes),
+            "gty": "client-credentials",
+            "azp": client_id,
+        }
+        return tokens.sign(claims, self.state.signing_key)
+
+    def _authenticate(self, headers: Mapping[str, str], now: float) -> set[str]:
+        header = headers.get("authorization", "")
+        if not header:
+            # UNCONFIRMED: Auth0's text when no token is sent at all.
+            raise _unauthorized("Missing authentication")
+        scheme, _, token = header.partition(" ")
+        claims = tokens.verify(token.strip(), self.state.signing_key)
+        if scheme.lower() != "bearer" or claims is None:
+            raise _unauthorized("Invalid token.")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+            # UNCONFIRMED: Auth0's text for an expired token.
+            raise _unauthorized("Expired token received for JSON Web Token validation")
+        return set(str(claims.get("scope", "")).split())
+
+    # -- helpers for tests, the CLI and later issues ----------------------------------------
+
+    def issue_token(
+        self, client_id: str = DEFAULT_CLIENT_ID, scopes: Iterable[str] | None = None
+    ) -> str:
+        """A valid access token without a request (not logged, not rate limited)."""
+        with self._lock:
+            client = self.state.clients[client_id]
+            granted = client.scopes if scopes is None else tuple(scopes)
+            return self._mint(client_id, granted, self._clock())
+
+    def add_client(self, client_id: str, client_secret: str, scopes: Iterable[str]) -> None:
+        with self._lock:
+            self.state.clients[client_id] = ClientSpec(client_id, client_secret, tuple(scopes))
+            self._save()
+
+    def seed_action(
+        self,
+        name: str,
+        *,
+        code: str = "exports.onExecutePostLogin = async (event, api) => {};",
+        trigger: str = "post-login",
+        trigger_version: str = "v3",
+        runtime: str = "node22",
+        dependencies: Iterable[Mapping[str, str]] = (),
+        secrets: Mapping[str, str] | None = None,
+        deployed: bool = True,
+        integration: JSON | None = None,
+        installed_integration_id: str | None = None,
+    ) -> str:
+        """Puts an already built (and by default deployed and settled) action in the tenant.
+
+        With `integration` / `installed_integration_id` it is a Marketplace action.
+        """
+        with self._lock:
+            now = self._clock()
+            action = Action(
+                id=new_id(),
+                name=name,
+                supported_triggers=[{"id": trigger, "version": trigger_version}],
+                code=code,
+                dependencies=[dict(d) for d in dependencies],
+                runtime=runtime,
+                secrets=[Secret(k, v, now) for k, v in (secrets or {}).items()],
+                created_at=now,
+                updated_at=now,
+                build_started_at=now,
+                build_ready_at=now,
+                integration=integration,
+                installed_integration_id=installed_integration_id,
+            )
+            if deployed:
+                version = self.api.snapshot(action, now)
+                self.api.release(action, version)
+                action.deployed_settles_at = now
+                action.draft_version_id = version.id
+            self.state.actions[action.id] = action
+            self._save()
+            return action.id
+
+    def seed_binding(self, trigger_id: str, action_id: str, display_name: str | None = None) -> str:
+        """Appends a binding without the checks of PATCH (use it for the tenant's past)."""
+        with self._lock:
+            now = self._clock()
+            action = self.state.actions[action_id]
+            binding = Binding(new_id(), action_id, display_name or action.name, now, now)
+            self.state.bindings.setdefault(trigger_id, []).append(binding)
+            self._save()
+            return binding.id
+
+    def secret_values(self, action_id: str, *, deployed: bool = True) -> dict[str, str]:
+        """The secret values of the live version (or the draft): Auth0 never shows these."""
+        with self._lock:
+            action = self.state.actions[action_id]
+            source = action.secrets
+            if deployed:
+                live = action.version(action.live_version_id(self._clock()))
+                source = live.secrets if live is not None else []
+            return {s.name: s.value for s in source}
+
+    def inject(
+        self,
+        status: int,
+        count: int = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> None:
+        """The next `count` matching requests get `status` (429 comes with Auth0's body)."""
+        with self._lock:
+            self._faults.add(ScriptedFault(status, count, method, path_prefix))
+
+    def inject_drop(
+        self,
+        count: int = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        *,
+        after_processing: bool = False,
+    ) -> None:
+        """The next `count` matching requests lose their connection without an answer.
+
+        `after_processing=True` drops the answer of a request that did take effect.
+        """
+        with self._lock:
+            self._faults.add(ScriptedFault(None, count, method, path_prefix, after_processing))
+
+    @property
+    def request_log(self) -> list[RequestLogEntry]:
+        with self._lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def transport(self) -> httpx.BaseTransport:
+        """An in-process httpx transport: `httpx.Client(transport=emu.transport(), ...)`."""
+        return EmulatorTransport(self)
+
+    def _save(self) -> None:
+        if self.state_path is not None:
+            storage.save(self.state, self.state_path)
+
+
+def _unauthorized(message: str) -> ApiError:
+    # UNCONFIRMED: the `attributes` member, as Auth0's hapi-based front end adds it.
+    return ApiError(401, message, attributes={"error": message})
+
+
+class EmulatorTransport(httpx.BaseTransport):
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        try:
+            status, headers, content = self._emulator.handle(
+                request.method,
+                request.url.path,
+                request.url.query.decode(),
+                dict(request.headers),
+                body,
+            )
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+        return httpx.Response(status, headers=headers, content=content, request=request)

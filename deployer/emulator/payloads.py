@@ -1,0 +1,230 @@
+"""Validation of request bodies and query strings, with Auth0-shaped 400 answers.
+
+Auth0 validates bodies against its JSON schema and rejects unknown properties. Where the exact
+message text was not recorded it is marked UNCONFIRMED; the status and errorCode are the parts
+a client should depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import settings as limits
+from .records import JSON
+from .wire import ApiError, bad_body, bad_query
+
+TRIGGERS: tuple[JSON, ...] = (
+    # UNCONFIRMED: the exact list and fields of GET /actions/triggers; post-login v3 is real.
+    {"id": "post-login", "version": "v3", "status": "CURRENT"},
+    {"id": "post-login", "version": "v2", "status": "DEPRECATED"},
+    {"id": "credentials-exchange", "version": "v2", "status": "CURRENT"},
+    {"id": "pre-user-registration", "version": "v2", "status": "CURRENT"},
+    {"id": "post-user-registration", "version": "v2", "status": "CURRENT"},
+    {"id": "post-change-password", "version": "v2", "status": "CURRENT"},
+    {"id": "send-phone-message", "version": "v2", "status": "CURRENT"},
+)
+TRIGGER_IDS = frozenset(t["id"] for t in TRIGGERS)
+# node18 is stored as node18-actions (seen on the wire); node16 and older are retired.
+RUNTIMES = {"node18": "node18-actions", "node18-actions": "node18-actions", "node22": "node22"}
+DEFAULT_RUNTIME = "node22"
+
+CREATE_FIELDS = frozenset(
+    {
+        "name",
+        "supported_triggers",
+        "code",
+        "dependencies",
+        "runtime",
+        "secrets",
+        "modules",
+        "deploy",
+    }
+)
+UPDATE_FIELDS = CREATE_FIELDS - {"deploy"}
+BINDING_REF_TYPES = frozenset({"action_id", "action_name", "binding_id"})
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "object"
+
+
+def _expect(value: Any, kind: str, prop: str) -> None:
+    if _type_name(value) != kind:
+        raise bad_body(f"Expected type {kind} but found type {_type_name(value)}", prop)
+
+
+def _max_items(items: list[Any], maximum: int, prop: str) -> None:
+    if len(items) > maximum:
+        raise bad_body(f"Array is too long ({len(items)}), maximum {maximum}", prop)
+
+
+def _max_length(text: str, maximum: int, prop: str) -> None:
+    if len(text) > maximum:
+        raise bad_body(f"String is too long ({len(text)} chars), maximum {maximum}", prop)
+
+
+def action_fields(body: Any, *, creating: bool) -> JSON:
+    """Checks a create or update body; returns its fields with the runtime normalised."""
+    if not isinstance(body, dict):
+        raise bad_body(f"Expected type object but found type {_type_name(body)}")
+    unknown = sorted(set(body) - (CREATE_FIELDS if creating else UPDATE_FIELDS))
+    if unknown:
+        raise bad_body(f"Additional properties not allowed: {','.join(unknown)}")
+    if creating:
+        for required in ("name", "supported_triggers"):
+            if required not in body:
+                raise bad_body(f"Missing required property: {required}")
+    fields: JSON = {}
+    if "name" in body:
+        _expect(body["name"], "string", "name")
+        if not body["name"].strip():
+            raise bad_body("String is too short (0 chars), minimum 1", "name")
+        fields["name"] = body["name"]
+    if "supported_triggers" in body:
+        fields["supported_triggers"] = _triggers(body["supported_triggers"])
+    if "code" in body:
+        _expect(body["code"], "string", "code")
+        # The limit is 100 kB of code; counted in UTF-8 bytes. UNCONFIRMED: the message.
+        size = len(body["code"].encode())
+        if size > limits.MAX_CODE_BYTES:
+            raise bad_body(
+                f"String is too long ({size} bytes), maximum {limits.MAX_CODE_BYTES}", "code"
+            )
+        fields["code"] = body["code"]
+    if "dependencies" in body:
+        fields["dependencies"] = _dependencies(body["dependencies"])
+    if "runtime" in body:
+        _expect(body["runtime"], "string", "runtime")
+        if body["runtime"] not in RUNTIMES:
+            raise bad_body(f'No enum match for: "{body["runtime"]}"', "runtime")
+        fields["runtime"] = RUNTIMES[body["runtime"]]
+    if "secrets" in body:
+        fields["secrets"] = _secrets(body["secrets"])
+    if "modules" in body:
+        _expect(body["modules"], "array", "modules")
+        if body["modules"]:
+            raise ApiError(400, "Action modules are not supported by the emulator.", "invalid_body")
+    if "deploy" in body:
+        _expect(body["deploy"], "boolean", "deploy")
+        fields["deploy"] = body["deploy"]
+    return fields
+
+
+def _triggers(value: Any) -> list[JSON]:
+    _expect(value, "array", "supported_triggers")
+    if not value:
+        raise bad_body("Array is too short (0), minimum 1", "supported_triggers")
+    triggers = []
+    for i, item in enumerate(value):
+        prop = f"supported_triggers[{i}]"
+        _expect(item, "object", prop)
+        if "id" not in item:
+            raise bad_body("Missing required property: id", prop)
+        _expect(item["id"], "string", f"{prop}.id")
+        if item["id"] not in TRIGGER_IDS:
+            raise bad_body(f'No enum match for: "{item["id"]}"', f"{prop}.id")
+        version = item.get("version", "v3" if item["id"] == "post-login" else "v2")
+        _expect(version, "string", f"{prop}.version")
+        triggers.append({"id": item["id"], "version": version})
+    return triggers
+
+
+def _dependencies(value: Any) -> list[JSON]:
+    _expect(value, "array", "dependencies")
+    _max_items(value, limits.MAX_DEPENDENCIES, "dependencies")
+    deps = []
+    for i, item in enumerate(value):
+        prop = f"dependencies[{i}]"
+        _expect(item, "object", prop)
+        for key in ("name", "version"):
+            if key not in item:
+                raise bad_body(f"Missing required property: {key}", prop)
+            _expect(item[key], "string", f"{prop}.{key}")
+        deps.append({"name": item["name"], "version": item["version"]})
+    return deps
+
+
+def _secrets(value: Any) -> list[tuple[str, str | None]]:
+    _expect(value, "array", "secrets")
+    _max_items(value, limits.MAX_SECRETS, "secrets")
+    seen: set[str] = set()
+    pairs: list[tuple[str, str | None]] = []
+    for i, item in enumerate(value):
+        prop = f"secrets[{i}]"
+        _expect(item, "object", prop)
+        if "name" not in item:
+            raise bad_body("Missing required property: name", prop)
+        _expect(item["name"], "string", f"{prop}.name")
+        _max_length(item["name"], limits.MAX_SECRET_NAME, f"{prop}.name")
+        secret = item.get("value")
+        if secret is not None:
+            _expect(secret, "string", f"{prop}.value")
+            _max_length(secret, limits.MAX_SECRET_VALUE, f"{prop}.value")
+        if item["name"] in seen:
+            # UNCONFIRMED: Auth0's answer to a repeated secret name.
+            raise bad_body(f"Duplicate secret name: {item['name']}", prop)
+        seen.add(item["name"])
+        pairs.append((item["name"], secret))
+    return pairs
+
+
+def binding_refs(body: Any) -> list[tuple[str, str, str | None]]:
+    """(ref type, ref value, display name) for each binding of a PATCH bindings body."""
+    if not isinstance(body, dict):
+        raise bad_body(f"Expected type object but found type {_type_name(body)}")
+    if "bindings" not in body:
+        raise bad_body("Missing required property: bindings")
+    items = body["bindings"]
+    _expect(items, "array", "bindings")
+    refs = []
+    for i, item in enumerate(items):
+        ref = item.get("ref") if isinstance(item, dict) else None
+        display = item.get("display_name") if isinstance(item, dict) else None
+        if (
+            not isinstance(ref, dict)
+            or ref.get("type") not in BINDING_REF_TYPES
+            or not isinstance(ref.get("value"), str)
+            or not isinstance(display, str | None)
+        ):
+            # The one message recorded from Auth0 for any malformed binding item.
+            raise bad_body("Data does not match any schemas from 'oneOf'", f"bindings[{i}]")
+        refs.append((ref["type"], ref["value"], display))
+    return refs
+
+
+def flag(query: Mapping[str, str], name: str) -> bool | None:
+    if name not in query:
+        return None
+    if query[name] not in ("true", "false"):
+        raise bad_query(f"Expected type boolean but found type string: {query[name]}", name)
+    return query[name] == "true"
+
+
+def paging(query: Mapping[str, str]) -> tuple[int, int]:
+    page, per_page = 0, limits.DEFAULT_PER_PAGE
+    for name in ("page", "per_page"):
+        if name not in query:
+            continue
+        try:
+            number = int(query[name])
+        except ValueError:
+            raise bad_query("Expected type integer but found type string", name) from None
+        if number < 0 or (name == "per_page" and number > limits.MAX_PER_PAGE):
+            bound = "minimum 0" if number < 0 else f"maximum {limits.MAX_PER_PAGE}"
+            raise bad_query(f"Value {number} is out of range, {bound}", name)
+        if name == "page":
+            page = number
+        else:
+            per_page = number
+    return page, per_page

@@ -1,0 +1,130 @@
+"""The client-credentials grant, and how the Management API checks tokens and scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from auth0.management.client import Auth0
+from auth0.management.errors import ForbiddenError, UnauthorizedError
+
+from deployer.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator
+
+AUDIENCE = "https://local.emulator/api/v2/"
+
+
+def grant(**overrides: str) -> dict[str, str]:
+    return {
+        "grant_type": "client_credentials",
+        "client_id": DEFAULT_CLIENT_ID,
+        "client_secret": DEFAULT_CLIENT_SECRET,
+        "audience": AUDIENCE,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def anon(emu: Emulator) -> httpx.Client:
+    return httpx.Client(transport=emu.transport(), base_url="https://local.emulator")
+
+
+@pytest.mark.parametrize("encoding", ["data", "json"])
+def test_token_form_or_json(anon: httpx.Client, encoding: str) -> None:
+    answer = anon.post("/oauth/token", **{encoding: grant()})  # type: ignore[arg-type]
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"access_token", "expires_in", "scope", "token_type"}
+    assert (body["expires_in"], body["token_type"]) == (86400, "Bearer")
+    assert body["scope"] == "read:actions create:actions update:actions delete:actions"
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["sub"] == f"{DEFAULT_CLIENT_ID}@clients"
+    assert claims["aud"] == AUDIENCE
+
+
+def test_wrong_secret_is_401_access_denied(anon: httpx.Client) -> None:
+    answer = anon.post("/oauth/token", data=grant(client_secret="wrong"))
+    assert answer.status_code == 401
+    assert answer.json() == {"error": "access_denied", "error_description": "Unauthorized"}
+
+
+def test_unknown_audience_is_403(anon: httpx.Client) -> None:
+    answer = anon.post("/oauth/token", data=grant(audience="https://elsewhere/api/v2/"))
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "access_denied"
+
+
+def test_requested_scope_narrows_the_grant(anon: httpx.Client) -> None:
+    answer = anon.post("/oauth/token", data=grant(scope="read:actions read:users"))
+    assert answer.json()["scope"] == "read:actions"
+
+
+def test_extra_client_with_own_scopes(emu: Emulator, anon: httpx.Client) -> None:
+    emu.add_client("reader", "reader-secret", ["read:actions"])
+    token = anon.post(
+        "/oauth/token", data=grant(client_id="reader", client_secret="reader-secret")
+    ).json()["access_token"]
+    headers = {"authorization": f"Bearer {token}"}
+    assert anon.get("/api/v2/actions/actions", headers=headers).status_code == 200
+    denied = anon.post("/api/v2/actions/actions", headers=headers, json={})
+    assert denied.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        pytest.param("Bearer not-a-jwt", "Invalid token.", id="garbage"),
+        pytest.param("Basic abc", "Invalid token.", id="not-bearer"),
+        pytest.param(None, "Missing authentication", id="missing"),
+    ],
+)
+def test_management_without_valid_token_is_401(
+    anon: httpx.Client, header: str | None, message: str
+) -> None:
+    headers = {"authorization": header} if header else {}
+    answer = anon.get("/api/v2/actions/actions", headers=headers)
+    assert answer.status_code == 401
+    body = answer.json()
+    assert (body["statusCode"], body["error"], body["message"]) == (401, "Unauthorized", message)
+
+
+def test_token_from_another_tenant_is_401(emu: Emulator, anon: httpx.Client) -> None:
+    foreign = Emulator().issue_token()
+    answer = anon.get("/api/v2/actions/actions", headers={"authorization": f"Bearer {foreign}"})
+    assert answer.json()["message"] == "Invalid token."
+
+
+def test_expired_token_is_401(emu: Emulator, anon: httpx.Client, clock: Any) -> None:
+    token = emu.issue_token()
+    clock.advance(86400)
+    answer = anon.get("/api/v2/actions/actions", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+
+
+def test_missing_scope_is_403_naming_it(emu: Emulator) -> None:
+    client = Auth0(
+        base_url="https://local.emulator/api/v2",
+        token=emu.issue_token(scopes=["create:actions"]),
+        httpx_client=httpx.Client(transport=emu.transport()),
+        max_retries=0,
+    )
+    with pytest.raises(ForbiddenError) as raised:
+        client.actions.list()
+    assert raised.value.body == {
+        "statusCode": 403,
+        "error": "Forbidden",
+        "message": "Insufficient scope, expected any of: read:actions",
+        "errorCode": "insufficient_scope",
+    }
+
+
+def test_auth0_python_sees_401_as_unauthorized(emu: Emulator) -> None:
+    client = Auth0(
+        base_url="https://local.emulator/api/v2",
+        token="nonsense",
+        httpx_client=httpx.Client(transport=emu.transport()),
+        max_retries=0,
+    )
+    with pytest.raises(UnauthorizedError):
+        client.actions.triggers.list()
