@@ -40,10 +40,12 @@ class Waiter:
         waits: Waits,
         report: Report,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        self.waits, self.report, self.sleep, self.clock = waits, report, sleep, clock
+        self.waits, self.report = waits, report
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
 
     def until(self, what: str, timeout: float, check: Callable[[], str | None]) -> float:
         """Call `check` until it returns None (done); it returns a status line while waiting."""

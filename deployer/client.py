@@ -80,7 +80,6 @@ def fetch_token(
     client_id: str,
     client_secret: Secret,
     audience: str,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Client-credentials grant. The secret goes in the form body and nowhere else."""
     form = {
@@ -95,11 +94,11 @@ def fetch_token(
         except httpx.TransportError as exc:
             if attempt == RATE_LIMIT_RETRIES:
                 raise Auth0Error(f"cannot reach {token_url}: {type(exc).__name__}") from None
-            sleep(min(2.0**attempt, 10.0))
+            time.sleep(min(2.0**attempt, 10.0))
             continue
         transient = response.status_code == 429 or response.status_code >= 500
         if transient and attempt < RATE_LIMIT_RETRIES:
-            sleep(_wait_for(response.headers, attempt))
+            time.sleep(_wait_for(response.headers, attempt))
             continue
         if response.status_code != 200:
             try:
@@ -177,9 +176,8 @@ def _build_errors(data: Any) -> list[str]:
 class Auth0Client:
     """What the deployer does to one tenant, in Auth0's terms."""
 
-    def __init__(self, api: Auth0, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, api: Auth0) -> None:
         self._api = api
-        self._sleep = sleep
 
     @property
     def _actions(self) -> ActionsClient:
@@ -197,7 +195,7 @@ class Auth0Client:
                 return call()
             except ApiError as exc:
                 if exc.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
-                    self._sleep(_wait_for(exc.headers or {}, attempt))
+                    time.sleep(_wait_for(exc.headers or {}, attempt))
                     continue
                 if exc.status_code is not None and exc.status_code >= 500:
                     raise AmbiguousWriteError(
