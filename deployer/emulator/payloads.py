@@ -25,8 +25,13 @@ TRIGGERS: tuple[JSON, ...] = (
     {"id": "send-phone-message", "version": "v2", "status": "CURRENT"},
 )
 TRIGGER_IDS = frozenset(t["id"] for t in TRIGGERS)
-# node18 is stored as node18-actions (seen on the wire); node16 and older are retired.
-RUNTIMES = {"node18": "node18-actions", "node18-actions": "node18-actions", "node22": "node22"}
+# The runtimes seen on the wire; a request for node18 is stored as node18-actions.
+RUNTIMES = {
+    "node16": "node16",
+    "node18": "node18-actions",
+    "node18-actions": "node18-actions",
+    "node22": "node22",
+}
 DEFAULT_RUNTIME = "node22"
 
 CREATE_FIELDS = frozenset(

@@ -1,0 +1,123 @@
+"""The state file: shared by successive emulators, and never left half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from deployer.emulator import Emulator, EmulatorSettings
+
+API = "https://local.emulator/api/v2"
+POST_LOGIN = [{"id": "post-login", "version": "v3"}]
+
+
+def raw(emu: Emulator) -> httpx.Client:
+    return httpx.Client(
+        transport=emu.transport(),
+        base_url=API,
+        headers={"authorization": f"Bearer {emu.issue_token()}"},
+    )
+
+
+def test_second_emulator_on_the_file_sees_everything(
+    tmp_path: Path, settings: EmulatorSettings, clock: Any
+) -> None:
+    state = tmp_path / "state.json"
+    first = Emulator(settings, state_path=state, clock=clock)
+    http = raw(first)
+    created = http.post(
+        "/actions/actions",
+        json={
+            "name": "a",
+            "supported_triggers": POST_LOGIN,
+            "secrets": [{"name": "S", "value": "kept-value"}],
+        },
+    ).json()
+    clock.advance(3)
+    http.post(f"/actions/actions/{created['id']}/deploy")
+    first.add_client("other", "other-secret", ["read:actions"])
+
+    # The next process reads the deploy as still settling, then as live, from timestamps.
+    second = Emulator(settings, state_path=state, clock=clock)
+    http2 = raw(second)
+    assert "deployed_version" not in http2.get(f"/actions/actions/{created['id']}").json()
+    clock.advance(2)
+    action = http2.get(f"/actions/actions/{created['id']}").json()
+    assert action["deployed_version"]["number"] == 1
+    assert second.secret_values(created["id"]) == {"S": "kept-value"}
+    assert "other" in second.state.clients
+    # A token from the first process still opens the second: same signing key.
+    token_headers = {"authorization": f"Bearer {first.issue_token()}"}
+    assert (
+        httpx.Client(transport=second.transport(), base_url=API)
+        .get("/actions/actions", headers=token_headers)
+        .status_code
+        == 200
+    )
+
+
+def test_state_file_is_private(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    Emulator(state_path=state)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+
+def test_failed_write_keeps_the_previous_state(
+    tmp_path: Path, settings: EmulatorSettings, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    emu = Emulator(settings, state_path=state, clock=clock)
+    http = raw(emu)
+    http.post("/actions/actions", json={"name": "before", "supported_triggers": POST_LOGIN})
+    before = state.read_bytes()
+
+    def crash(*_: Any) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        http.post("/actions/actions", json={"name": "after", "supported_triggers": POST_LOGIN})
+    monkeypatch.undo()
+
+    assert state.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [state]  # no temp file left behind
+    names = [a.name for a in Emulator(settings, state_path=state).state.actions.values()]
+    assert names == ["before"]
+
+
+def test_process_killed_mid_write_leaves_a_readable_state(tmp_path: Path) -> None:
+    """A real crash: the child dies (os._exit) after writing half a temp file."""
+    state = tmp_path / "state.json"
+    Emulator(state_path=state).seed_action("before")
+    child = textwrap.dedent(
+        f"""
+        import json, os
+        from pathlib import Path
+        from deployer.emulator import Emulator
+
+        real_dump = json.dump
+
+        def dump_half_then_die(obj, out, **kw):
+            out.write(json.dumps(obj)[:50])
+            out.flush()
+            os._exit(9)
+
+        emu = Emulator(state_path=Path({str(state)!r}))
+        json.dump = dump_half_then_die
+        emu.seed_action("after")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", child], cwd=Path.cwd(), check=False)
+    assert done.returncode == 9
+    assert [a["name"] for a in json.loads(state.read_text())["actions"]] == ["before"]
+    names = [a.name for a in Emulator(state_path=state).state.actions.values()]
+    assert names == ["before"]
