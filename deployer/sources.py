@@ -124,7 +124,7 @@ def resolve_secrets(
 ) -> ResolvedSecrets:
     """Every secret value for `tenant`, checked for presence and length.
 
-    For emulated tenants a required secret with no source (or an unset one) is generated once
+    For emulated tenants a required secret with no source in the config is generated once
     and kept in the tenant's git-ignored folder, so a fresh checkout deploys with no setup.
     """
     values: dict[str, Secret] = {}
@@ -136,7 +136,9 @@ def resolve_secrets(
         ref = tenant.secrets.get(spec.name)
         value = env.lookup(ref) if ref else None
         source = ref.describe() if ref else "generated"
-        if value is None and tenant.is_emulated and spec.required:
+        # Generated only where the config names no source: an unset variable that the config
+        # does name is a mistake to report, not to paper over.
+        if ref is None and tenant.is_emulated and spec.required:
             value = stored.get(spec.name)
             if value is None and generate:
                 value = stored[spec.name] = generate_secret()

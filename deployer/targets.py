@@ -15,6 +15,7 @@ from auth0.management.client import Auth0
 
 from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
+from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -36,12 +37,20 @@ class Target:
         return httpx.URL(self.base_url).host
 
 
-def embedded_emulator_transport(config: Config, tenant: TenantConfig) -> httpx.BaseTransport:
-    from .emulator import Emulator
+# Tests set faster settings here; None is the emulator's default (Auth0's free tier).
+embedded_settings: EmulatorSettings | None = None
 
+
+def embedded_emulator_transport(config: Config, tenant: TenantConfig) -> httpx.BaseTransport:
+    """The tenant's own emulator in this process, its state in .deployer/<tenant>/.
+
+    Default settings are Auth0's free tier (asynchronous builds, rate limits): the local
+    tenant is as awkward as a real one.
+    """
     state = tenant_dir(config, tenant.name) / EMULATOR_STATE
     state.parent.mkdir(parents=True, exist_ok=True)
-    return Emulator(state_path=state, domain=f"{tenant.name}.emulator").transport()
+    emulator = Emulator(embedded_settings, state_path=state, domain=f"{tenant.name}.emulator")
+    return emulator.transport()
 
 
 def resolve_target(
@@ -50,8 +59,6 @@ def resolve_target(
     env: Environment,
     transports: TransportFactory | None = None,
 ) -> Target:
-    from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-
     credentials = resolve_credentials(tenant, env) or ClientCredentials(
         DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
     )
