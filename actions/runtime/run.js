@@ -16,10 +16,17 @@ const { runPostLogin, failure, checkInput } = require('./postlogin');
 const DEFAULT_TIMEOUT_MS = 20000;
 
 function inWorker() {
+  // An Action awaiting a promise that never settles leaves nothing scheduled; without this the
+  // thread would just exit, where Auth0 would wait until the time limit.
+  const keepAlive = setInterval(() => {}, 60 * 60 * 1000);
+  const send = (result) => {
+    clearInterval(keepAlive);
+    parentPort.postMessage({ type: 'result', result });
+  };
   parentPort.postMessage({ type: 'started' });
   runPostLogin(workerData, (entry) => parentPort.postMessage({ type: 'log', entry })).then(
-    (result) => parentPort.postMessage({ type: 'result', result }),
-    (err) => parentPort.postMessage({ type: 'result', result: failure(workerData, `runtime error: ${err && err.message}`) }),
+    send,
+    (err) => send(failure(workerData, `runtime error: ${err && err.message}`)),
   );
 }
 
