@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
 from .errors import BuildFailedError, RefusedError, WaitTimeoutError
+from .header import without_provenance
 from .plan import BindAction, BindingSlot, CreateAction, DeployAction, Plan, UpdateAction
 from .plan import desired_bindings as merge_bindings
 from .sources import Secret
@@ -148,7 +149,13 @@ def _deploy(client: Auth0Client, action_id: str, desired: DesiredAction) -> int 
 def _deployed(live: LiveAction, desired: DesiredAction, number: int | None = None) -> bool:
     if number is not None and live.deployed_version is not None and live.deployed_version < number:
         return False
-    return live.is_deployed and live.all_changes_deployed and live.deployed_code == desired.code
+    deployed = live.deployed_code
+    return (
+        live.is_deployed
+        and live.all_changes_deployed
+        and deployed is not None
+        and without_provenance(deployed) == without_provenance(desired.code)
+    )
 
 
 def _wait_deployed(

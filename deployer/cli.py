@@ -17,6 +17,7 @@ from .config import DEFAULT_CONFIG, Config, load_config
 from .desired import desired_action
 from .errors import DeployerError, RefusedError
 from .plan import Plan
+from .provenance import current_source
 from .sources import Environment, resolve_secrets
 from .workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
 
@@ -70,11 +71,12 @@ def _config(ctx: click.Context) -> Config:
 
 def _context(ctx: click.Context, **options: Any) -> Context:
     config = _config(ctx)
+    source = current_source(config.root)
     return Context(
         config=config,
         env=Environment(config.root),
         report=lambda line: click.echo(line, err=True),
-        options=RunOptions(**options),
+        options=RunOptions(commit=source.commit, dirty=source.dirty, **options),
     )
 
 

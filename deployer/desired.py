@@ -27,11 +27,14 @@ def desired_action(
     secrets: Mapping[str, Secret],
     *,
     commit: str | None = None,
+    dirty: bool = False,
     check: bool = True,
 ) -> DesiredAction:
     manifest = config.manifest
     prints = fingerprints(config, tenant, secrets)
-    header = Header(tenant=tenant.name, action=manifest.name, fingerprints=prints, commit=commit)
+    header = Header(
+        tenant=tenant.name, action=manifest.name, fingerprints=prints, commit=commit, dirty=dirty
+    )
     code = render_action(manifest, tenant.action, header)
     if check:
         check_syntax(code, name=tenant.name)

@@ -37,7 +37,9 @@ class Header:
     tenant: str
     action: str
     fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # Provenance: the commit the code was rendered from, and whether the tree had local edits.
     commit: str | None = None
+    dirty: bool = False
 
 
 def format_header(header: Header) -> str:
@@ -49,6 +51,8 @@ def format_header(header: Header) -> str:
     }
     if header.commit:
         data["commit"] = header.commit
+        if header.dirty:
+            data["dirty"] = True
     line = json.dumps(data, sort_keys=False, separators=(",", ":"), ensure_ascii=True)
     return f"{MARKER}\n{_DATA_PREFIX}{line}\n"
 
@@ -78,4 +82,19 @@ def parse_header(code: str | None) -> Header | None:
         action=str(data.get("action", "")),
         fingerprints=fingerprints,
         commit=str(commit) if commit else None,
+        dirty=data.get("dirty") is True,
     )
+
+
+def without_provenance(code: str) -> str:
+    """The code with the commit left out of its header, for comparing two renderings.
+
+    A new commit that does not change the Action must not make a plan: the commit is recorded
+    when something real is deployed, not a reason to deploy.
+    """
+    header = parse_header(code)
+    if header is None or header.commit is None:
+        return code
+    body = code.split("\n", 2)[2] if code.count("\n") >= 2 else ""
+    plain = Header(header.tenant, header.action, header.fingerprints)
+    return format_header(plain) + body

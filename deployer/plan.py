@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import After, Before, BindingPosition
 from .errors import RefusedError
-from .header import MARKER
+from .header import MARKER, without_provenance
 from .state import (
     DesiredAction,
     LiveAction,
@@ -190,7 +190,7 @@ def _check_ownership(
 def _update(
     desired: DesiredAction, action: LiveAction, options: Options, warnings: list[str]
 ) -> UpdateAction | None:
-    code_changed = action.code != desired.code
+    code_changed = without_provenance(action.code) != without_provenance(desired.code)
     runtime = None
     if normalize_runtime(action.runtime) != normalize_runtime(desired.runtime):
         runtime = (action.runtime, desired.runtime)
@@ -200,14 +200,15 @@ def _update(
     secrets = _secrets(desired, action, options, warnings)
 
     deployed_diff = ""
-    if action.deployed_code is not None and action.deployed_code != action.code:
+    deployed = action.deployed_code
+    if deployed is not None and without_provenance(deployed) != without_provenance(action.code):
         warnings.append(
             "the draft differs from the deployed version (edited outside this tool, or a "
             "deploy did not finish)"
         )
-        if action.deployed_code != desired.code:
+        if without_provenance(deployed) != without_provenance(desired.code):
             deployed_diff = unified(
-                strip_header(action.deployed_code),
+                strip_header(deployed),
                 strip_header(desired.code),
                 f"deployed (v{action.deployed_version})" if action.deployed_version else "deployed",
                 "desired",

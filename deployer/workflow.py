@@ -28,6 +28,7 @@ class RunOptions:
     adopt: bool = False
     prune_secrets: bool = False
     commit: str | None = None
+    dirty: bool = False
     waits: Waits = field(default_factory=Waits)
 
 
@@ -69,7 +70,9 @@ def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str
         problems = exc.problems + problems
     if problems:
         raise NotReadyError(tenant.name, problems)
-    desired = desired_action(ctx.config, tenant, resolved.values, commit=ctx.options.commit)
+    desired = desired_action(
+        ctx.config, tenant, resolved.values, commit=ctx.options.commit, dirty=ctx.options.dirty
+    )
     return desired, dict(resolved.values)
 
 

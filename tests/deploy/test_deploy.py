@@ -169,3 +169,18 @@ def test_failed_build_is_reported_with_its_errors(project: Project) -> None:
 def test_deploy_then_plan_for_each_tenant_kind(project: Project, tenant: str) -> None:
     assert deploy_tenant(project.context(), tenant).error is None
     assert plan_tenant(project.context(), tenant).plan.empty  # type: ignore[union-attr]
+
+
+def test_commit_is_recorded_but_a_new_commit_alone_is_no_change(project: Project) -> None:
+    from deployer.header import parse_header
+
+    assert deploy_tenant(project.context(commit="aaa111"), "dev").error is None
+    action = project.emulator("dev").state.find_by_name(NAME)
+    assert action is not None
+    header = parse_header(action.code)
+    assert header is not None and header.commit == "aaa111" and not header.dirty
+    assert plan_tenant(project.context(commit="bbb222", dirty=True), "dev").plan.empty  # type: ignore[union-attr]
+    project.template.write_text(project.template.read_text() + "\n// change\n")
+    assert deploy_tenant(project.context(commit="bbb222", dirty=True), "dev").error is None
+    header = parse_header(project.emulator("dev").state.find_by_name(NAME).code)  # type: ignore[union-attr]
+    assert header is not None and header.commit == "bbb222" and header.dirty
