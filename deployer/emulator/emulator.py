@@ -210,7 +210,9 @@ class Emulator:
             return 401, wire.token_error("access_denied", "Unauthorized")
         audience = fields.get("audience")
         hosts = {self.domain, headers.get("host", self.domain)}
-        if audience not in {f"https://{h}/api/v2/" for h in hosts}:
+        # Auth0's audience is always https; http is accepted only because the emulator can
+        # be served over plain HTTP, where a client may build the audience from its base URL.
+        if audience not in {f"{s}://{h}/api/v2/" for h in hosts for s in ("https", "http")}:
             return 403, wire.token_error(
                 "access_denied", f"Service not enabled within domain: {audience}"
             )

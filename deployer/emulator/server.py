@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
 import threading
@@ -71,8 +72,12 @@ class EmulatorServer:
         self.url = f"{'https' if tls else 'http'}://{shown}:{self.port}"
         # What ManagementClient(domain=...) wants: host and port, no scheme.
         self.domain = f"{shown}:{self.port}"
+        # A short poll keeps stop() quick; serve_forever only polls to notice shutdown.
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"auth0-emulator-{self.port}", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"auth0-emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
@@ -98,6 +103,15 @@ class EmulatorServer:
         self.stop()
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(
     emulator: Emulator,
     host: str = "127.0.0.1",
@@ -110,6 +124,9 @@ def serve(
     With TLS, a local CA and a certificate for localhost, 127.0.0.1 and ::1 are made once in
     `tls_dir` (default: `tls/` next to the state file, else `.deployer/tls/`) and reused.
     """
+    if not _loopback(host):
+        # It answers to a published credential: never on an address others can reach.
+        raise ValueError(f"the emulator serves on loopback only, not {host}")
     server = _Server((host, port), emulator)
     files = None
     if tls:

@@ -1,0 +1,5 @@
+"""`python -m deployer.emulator serve ...`, the same as `deployer emulator serve ...`."""
+
+from .cli import emulator
+
+emulator(prog_name="python -m deployer.emulator")
