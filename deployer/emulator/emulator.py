@@ -325,10 +325,13 @@ class Emulator:
     def secret_values(self, action_id: str, *, deployed: bool = True) -> dict[str, str]:
         """The secret values of the live version (or the draft): Auth0 never shows these."""
         with self._lock:
+            now = self._clock()
+            if self.api.advance(now):
+                self._save()
             action = self.state.actions[action_id]
             source = action.secrets
             if deployed:
-                live = action.version(action.live_version_id(self._clock()))
+                live = action.version(action.live_version_id(now))
                 source = live.secrets if live is not None else []
             return {s.name: s.value for s in source}
 

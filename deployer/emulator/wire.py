@@ -81,17 +81,15 @@ def _triggers(items: list[JSON]) -> list[JSON]:
     return [dict(t) for t in items]
 
 
-def action_base(action: Action, now: float, *, all_changes_deployed: bool | None = None) -> JSON:
-    """The `action` inside a version answer."""
+def action_base(action: Action, now: float, *, just_deployed: bool = False) -> JSON:
+    """The `action` inside a version answer; a deploy's own answer never shows it deployed."""
     return {
         "id": action.id,
         "name": action.name,
         "supported_triggers": _triggers(action.supported_triggers),
         "created_at": iso(action.created_at),
         "updated_at": iso(action.updated_at),
-        "all_changes_deployed": (
-            action.all_changes_deployed(now) if all_changes_deployed is None else False
-        ),
+        "all_changes_deployed": not just_deployed and action.all_changes_deployed(now),
     }
 
 
@@ -136,7 +134,7 @@ def versioned(action: Action, item: Version, now: float, *, just_deployed: bool 
     """A version with its `action`, as the versions endpoints and deploy answer it."""
     return {
         **version(action, item, now, just_deployed=just_deployed),
-        "action": action_base(action, now, all_changes_deployed=False if just_deployed else None),
+        "action": action_base(action, now, just_deployed=just_deployed),
     }
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from auth0.management.client import Auth0
 
-from deployer.emulator import Emulator, EmulatorSettings
+from deployer.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 
 BASE = "https://local.emulator"
 API = f"{BASE}/api/v2"
@@ -63,14 +63,39 @@ def client(emu: Emulator) -> Auth0:
 
 
 @pytest.fixture
-def http(emu: Emulator) -> Iterator[httpx.Client]:
-    """Raw HTTP with a full-scope token, to see status codes, headers and exact bodies."""
-    with httpx.Client(
-        transport=emu.transport(),
-        base_url=API,
-        headers={"authorization": f"Bearer {emu.issue_token()}"},
-    ) as raw:
+def connect() -> Callable[[Emulator], httpx.Client]:
+    """Raw HTTP to an emulator's API with a full-scope token: exact statuses, headers, bodies."""
+
+    def open_raw(emulator: Emulator) -> httpx.Client:
+        return httpx.Client(
+            transport=emulator.transport(),
+            base_url=API,
+            headers={"authorization": f"Bearer {emulator.issue_token()}"},
+        )
+
+    return open_raw
+
+
+@pytest.fixture
+def http(emu: Emulator, connect: Callable[[Emulator], httpx.Client]) -> Iterator[httpx.Client]:
+    with connect(emu) as raw:
         yield raw
+
+
+@pytest.fixture
+def grant() -> Callable[..., dict[str, str]]:
+    """The client-credentials form for the default client; `base` is where the API lives."""
+
+    def form(base: str = BASE, **overrides: str) -> dict[str, str]:
+        return {
+            "grant_type": "client_credentials",
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+            "audience": f"{base}/api/v2/",
+            **overrides,
+        }
+
+    return form
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -10,19 +11,10 @@ import pytest
 from auth0.management.client import Auth0
 from auth0.management.errors import ForbiddenError, UnauthorizedError
 
-from deployer.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator
+from deployer.emulator import DEFAULT_CLIENT_ID, Emulator
 
 AUDIENCE = "https://local.emulator/api/v2/"
-
-
-def grant(**overrides: str) -> dict[str, str]:
-    return {
-        "grant_type": "client_credentials",
-        "client_id": DEFAULT_CLIENT_ID,
-        "client_secret": DEFAULT_CLIENT_SECRET,
-        "audience": AUDIENCE,
-        **overrides,
-    }
+Grant = Callable[..., dict[str, str]]
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def anon(emu: Emulator) -> httpx.Client:
 
 
 @pytest.mark.parametrize("encoding", ["data", "json"])
-def test_token_form_or_json(anon: httpx.Client, encoding: str) -> None:
+def test_token_form_or_json(anon: httpx.Client, grant: Grant, encoding: str) -> None:
     answer = anon.post("/oauth/token", **{encoding: grant()})  # type: ignore[arg-type]
     assert answer.status_code == 200
     body = answer.json()
@@ -43,24 +35,24 @@ def test_token_form_or_json(anon: httpx.Client, encoding: str) -> None:
     assert claims["aud"] == AUDIENCE
 
 
-def test_wrong_secret_is_401_access_denied(anon: httpx.Client) -> None:
+def test_wrong_secret_is_401_access_denied(anon: httpx.Client, grant: Grant) -> None:
     answer = anon.post("/oauth/token", data=grant(client_secret="wrong"))
     assert answer.status_code == 401
     assert answer.json() == {"error": "access_denied", "error_description": "Unauthorized"}
 
 
-def test_unknown_audience_is_403(anon: httpx.Client) -> None:
+def test_unknown_audience_is_403(anon: httpx.Client, grant: Grant) -> None:
     answer = anon.post("/oauth/token", data=grant(audience="https://elsewhere/api/v2/"))
     assert answer.status_code == 403
     assert answer.json()["error"] == "access_denied"
 
 
-def test_requested_scope_narrows_the_grant(anon: httpx.Client) -> None:
+def test_requested_scope_narrows_the_grant(anon: httpx.Client, grant: Grant) -> None:
     answer = anon.post("/oauth/token", data=grant(scope="read:actions read:users"))
     assert answer.json()["scope"] == "read:actions"
 
 
-def test_extra_client_with_own_scopes(emu: Emulator, anon: httpx.Client) -> None:
+def test_extra_client_with_own_scopes(emu: Emulator, anon: httpx.Client, grant: Grant) -> None:
     emu.add_client("reader", "reader-secret", ["read:actions"])
     token = anon.post(
         "/oauth/token", data=grant(client_id="reader", client_secret="reader-secret")

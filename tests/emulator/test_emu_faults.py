@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,19 +15,12 @@ from auth0.management.client import Auth0
 from deployer.emulator import Emulator, EmulatorSettings, RequestLogEntry
 
 API = "https://local.emulator/api/v2"
+Connect = Callable[[Emulator], httpx.Client]
 
 
-def raw(emu: Emulator) -> httpx.Client:
-    return httpx.Client(
-        transport=emu.transport(),
-        base_url=API,
-        headers={"authorization": f"Bearer {emu.issue_token()}"},
-    )
-
-
-def test_token_bucket_429_body_and_headers(clock: Any) -> None:
+def test_token_bucket_429_body_and_headers(clock: Any, connect: Connect) -> None:
     emu = Emulator(EmulatorSettings(rate_limit_burst=2, rate_limit_per_second=2), clock=clock)
-    http = raw(emu)
+    http = connect(emu)
     answers = [http.get("/actions/actions") for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["1", "0", "0"]
@@ -120,13 +114,13 @@ def test_drop_after_processing_makes_auth0_python_post_twice(
     assert len(emu.state.actions) == 1
 
 
-def test_random_faults_are_reproducible_with_a_seed(clock: Any) -> None:
+def test_random_faults_are_reproducible_with_a_seed(clock: Any, connect: Connect) -> None:
     def statuses() -> list[int]:
         settings = EmulatorSettings(
             rate_limit_burst=None, fault_rate_429=0.2, fault_rate_5xx=0.2, drop_rate=0.1, seed=7
         )
         emu = Emulator(settings, clock=clock)
-        http = raw(emu)
+        http = connect(emu)
         for _ in range(40):
             with contextlib.suppress(httpx.RemoteProtocolError):
                 http.get("/actions/triggers")
@@ -138,10 +132,10 @@ def test_random_faults_are_reproducible_with_a_seed(clock: Any) -> None:
     assert any(s >= 500 for s in first)
 
 
-def test_latency_costs_wall_time(clock: Any) -> None:
+def test_latency_costs_wall_time(clock: Any, connect: Connect) -> None:
     emu = Emulator(EmulatorSettings(rate_limit_burst=None, latency_seconds=0.05), clock=clock)
     started = time.perf_counter()
-    raw(emu).get("/actions/triggers")
+    connect(emu).get("/actions/triggers")
     assert time.perf_counter() - started >= 0.05
     assert emu.request_log[0].duration_seconds >= 0.05
 

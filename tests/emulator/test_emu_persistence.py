@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +18,16 @@ import pytest
 from deployer.emulator import Emulator, EmulatorSettings
 
 API = "https://local.emulator/api/v2"
+Connect = Callable[[Emulator], httpx.Client]
 POST_LOGIN = [{"id": "post-login", "version": "v3"}]
 
 
-def raw(emu: Emulator) -> httpx.Client:
-    return httpx.Client(
-        transport=emu.transport(),
-        base_url=API,
-        headers={"authorization": f"Bearer {emu.issue_token()}"},
-    )
-
-
 def test_second_emulator_on_the_file_sees_everything(
-    tmp_path: Path, settings: EmulatorSettings, clock: Any
+    tmp_path: Path, settings: EmulatorSettings, clock: Any, connect: Connect
 ) -> None:
     state = tmp_path / "state.json"
     first = Emulator(settings, state_path=state, clock=clock)
-    http = raw(first)
+    http = connect(first)
     created = http.post(
         "/actions/actions",
         json={
@@ -48,7 +42,7 @@ def test_second_emulator_on_the_file_sees_everything(
 
     # The next process reads the deploy as still settling, then as live, from timestamps.
     second = Emulator(settings, state_path=state, clock=clock)
-    http2 = raw(second)
+    http2 = connect(second)
     assert "deployed_version" not in http2.get(f"/actions/actions/{created['id']}").json()
     clock.advance(2)
     action = http2.get(f"/actions/actions/{created['id']}").json()
@@ -72,11 +66,15 @@ def test_state_file_is_private(tmp_path: Path) -> None:
 
 
 def test_failed_write_keeps_the_previous_state(
-    tmp_path: Path, settings: EmulatorSettings, clock: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    settings: EmulatorSettings,
+    clock: Any,
+    connect: Connect,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     state = tmp_path / "state.json"
     emu = Emulator(settings, state_path=state, clock=clock)
-    http = raw(emu)
+    http = connect(emu)
     http.post("/actions/actions", json={"name": "before", "supported_triggers": POST_LOGIN})
     before = state.read_bytes()
 

@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -31,16 +31,8 @@ from deployer.emulator import (
 from deployer.emulator.cli import emulator as emulator_cli
 
 # Real time here (sockets and threads); short enough to keep the tests quick.
+Grant = Callable[..., dict[str, str]]
 FAST = EmulatorSettings(build_seconds=0.2, deploy_settle_seconds=0.2, rate_limit_burst=None)
-
-
-def grant(url: str) -> dict[str, str]:
-    return {
-        "grant_type": "client_credentials",
-        "client_id": DEFAULT_CLIENT_ID,
-        "client_secret": DEFAULT_CLIENT_SECRET,
-        "audience": f"{url}/api/v2/",
-    }
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def tls_server(tmp_path: Path) -> Iterator[EmulatorServer]:
         yield server
 
 
-def test_plain_http_round_trip_and_network_drop() -> None:
+def test_plain_http_round_trip_and_network_drop(grant: Grant) -> None:
     emu = Emulator(FAST)
     with serve(emu, port=0) as server, httpx.Client(base_url=server.url) as http:
         assert server.url.startswith("http://127.0.0.1:")
@@ -99,7 +91,7 @@ def test_management_client_over_tls_trusting_the_ca(
     assert bound.bindings[0].action.id == action.id
 
 
-def test_token_callable_needs_no_environment(tls_server: EmulatorServer) -> None:
+def test_token_callable_needs_no_environment(tls_server: EmulatorServer, grant: Grant) -> None:
     """The alternative without SSL_CERT_FILE: fetch the token with our own trusting client."""
     http = httpx.Client(verify=tls_server.ssl_context())
     token = http.post(f"{tls_server.url}/oauth/token", data=grant(tls_server.url))
@@ -124,7 +116,7 @@ def test_certificates_are_made_once_and_reused(tmp_path: Path) -> None:
     assert oct((tls_dir / "ca-key.pem").stat().st_mode & 0o777) == "0o600"
 
 
-def test_ipv6_loopback_and_localhost_are_in_the_certificate(tmp_path: Path) -> None:
+def test_ipv6_loopback_and_localhost_are_in_the_certificate(tmp_path: Path, grant: Grant) -> None:
     with serve(Emulator(FAST), host="::1", port=0, tls=True, tls_dir=tmp_path) as server:
         assert server.url.startswith("https://[::1]:")
         answer = httpx.post(
@@ -143,7 +135,7 @@ def test_refuses_non_loopback_address() -> None:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_with_cacert(tls_server: EmulatorServer) -> None:
+def test_curl_with_cacert(tls_server: EmulatorServer, grant: Grant) -> None:
     def curl(*args: str) -> str:
         done = subprocess.run(
             ["curl", "--silent", "--show-error", "--cacert", str(tls_server.ca_path), *args],
@@ -176,7 +168,7 @@ def test_cli_rejects_a_bad_rate_limit() -> None:
     assert "BURST/PER_SECOND" in result.output
 
 
-def test_python_m_serves_until_ctrl_c(tmp_path: Path) -> None:
+def test_python_m_serves_until_ctrl_c(tmp_path: Path, grant: Grant) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "deployer.emulator", "serve", "--port", "0", "--tls", "--memory"],
         cwd=tmp_path,
