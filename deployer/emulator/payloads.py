@@ -69,6 +69,13 @@ def _expect(value: Any, kind: str, prop: str) -> None:
         raise bad_body(f"Expected type {kind} but found type {_type_name(value)}", prop)
 
 
+def _require(item: JSON, key: str, kind: str, prop: str) -> Any:
+    if key not in item:
+        raise bad_body(f"Missing required property: {key}", prop)
+    _expect(item[key], kind, f"{prop}.{key}")
+    return item[key]
+
+
 def _max_items(items: list[Any], maximum: int, prop: str) -> None:
     if len(items) > maximum:
         raise bad_body(f"Array is too long ({len(items)}), maximum {maximum}", prop)
@@ -134,10 +141,7 @@ def _triggers(value: Any) -> list[JSON]:
     for i, item in enumerate(value):
         prop = f"supported_triggers[{i}]"
         _expect(item, "object", prop)
-        if "id" not in item:
-            raise bad_body("Missing required property: id", prop)
-        _expect(item["id"], "string", f"{prop}.id")
-        if item["id"] not in TRIGGER_IDS:
+        if _require(item, "id", "string", prop) not in TRIGGER_IDS:
             raise bad_body(f'No enum match for: "{item["id"]}"', f"{prop}.id")
         version = item.get("version", "v3" if item["id"] == "post-login" else "v2")
         _expect(version, "string", f"{prop}.version")
@@ -152,11 +156,7 @@ def _dependencies(value: Any) -> list[JSON]:
     for i, item in enumerate(value):
         prop = f"dependencies[{i}]"
         _expect(item, "object", prop)
-        for key in ("name", "version"):
-            if key not in item:
-                raise bad_body(f"Missing required property: {key}", prop)
-            _expect(item[key], "string", f"{prop}.{key}")
-        deps.append({"name": item["name"], "version": item["version"]})
+        deps.append({k: _require(item, k, "string", prop) for k in ("name", "version")})
     return deps
 
 
@@ -168,10 +168,7 @@ def _secrets(value: Any) -> list[tuple[str, str | None]]:
     for i, item in enumerate(value):
         prop = f"secrets[{i}]"
         _expect(item, "object", prop)
-        if "name" not in item:
-            raise bad_body("Missing required property: name", prop)
-        _expect(item["name"], "string", f"{prop}.name")
-        _max_length(item["name"], limits.MAX_SECRET_NAME, f"{prop}.name")
+        _max_length(_require(item, "name", "string", prop), limits.MAX_SECRET_NAME, f"{prop}.name")
         secret = item.get("value")
         if secret is not None:
             _expect(secret, "string", f"{prop}.value")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import threading
@@ -10,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..params import is_loopback_host
 from .emulator import Emulator
 from .faults import ConnectionDropped
 from .tls import TlsFiles, ensure_certificates
@@ -103,15 +103,6 @@ class EmulatorServer:
         self.stop()
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def serve(
     emulator: Emulator,
     host: str = "127.0.0.1",
@@ -124,7 +115,7 @@ def serve(
     With TLS, a local CA and a certificate for localhost, 127.0.0.1 and ::1 are made once in
     `tls_dir` (default: `tls/` next to the state file, else `.deployer/tls/`) and reused.
     """
-    if not _loopback(host):
+    if not is_loopback_host(host):
         # It answers to a published credential: never on an address others can reach.
         raise ValueError(f"the emulator serves on loopback only, not {host}")
     server = _Server((host, port), emulator)

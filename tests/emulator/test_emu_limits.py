@@ -117,3 +117,32 @@ def test_bad_query_is_400(http: httpx.Client, query: dict[str, str]) -> None:
     answer = http.get("/actions/actions", params=query)
     assert answer.status_code == 400
     assert answer.json()["errorCode"] == "invalid_query_string"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param(
+            {"dependencies": [{"name": "lodash"}]},
+            "'Missing required property: version' on property dependencies[0].",
+            id="dependency-without-version",
+        ),
+        pytest.param(
+            {"secrets": [{"value": "v"}]},
+            "'Missing required property: name' on property secrets[0].",
+            id="secret-without-name",
+        ),
+        pytest.param(
+            {"supported_triggers": [{"id": 7}]},
+            "'Expected type string but found type number' on property supported_triggers[0].id.",
+            id="trigger-id-not-a-string",
+        ),
+    ],
+)
+def test_nested_validation_names_the_property(
+    http: httpx.Client, fields: dict[str, Any], message: str
+) -> None:
+    body = {"name": "a", "supported_triggers": POST_LOGIN, **fields}
+    answer = http.post("/actions/actions", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["message"] == f"Payload validation error: {message}"
