@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
-from .errors import BuildFailedError, RefusedError, WaitTimeoutError
+from .errors import BuildFailedError, ConcurrentChangeError, RefusedError, WaitTimeoutError
 from .header import without_provenance
 from .plan import BindAction, BindingSlot, CreateAction, DeployAction, Plan, UpdateAction
 from .plan import desired_bindings as merge_bindings
+from .render import check_syntax
 from .sources import Secret
 from .state import DesiredAction, LiveAction
 
@@ -87,16 +88,19 @@ def apply_plan(
     action_id = plan.action_id
     create = plan.find(CreateAction)
     update = plan.find(UpdateAction)
+    if create is not None or update is not None:
+        check_syntax(desired.code, name=desired.tenant)  # no broken code reaches a tenant
     if isinstance(create, CreateAction):
         report(f"+ creating action {desired.name!r}")
         action_id = _create(client, desired, secrets)
     elif isinstance(update, UpdateAction):
+        _check_unchanged(client, plan)
         send = update.secrets.send
         report(f"~ updating the draft of {desired.name!r}" + (" and its secrets" if send else ""))
         client.update_action(update.action_id, desired, dict(secrets) if send else None)
     assert action_id is not None
     if plan.find(DeployAction) is not None:
-        _wait_built(client, action_id, waiter)
+        _wait_built(client, action_id, desired, waiter)
         report(f"~ deploying {desired.name!r}")
         number = _deploy(client, action_id, desired)
         _wait_deployed(client, action_id, desired, waiter, number)
@@ -121,9 +125,38 @@ def _create(client: Auth0Client, desired: DesiredAction, secrets: Mapping[str, S
         return client.create_action(desired, secrets)
 
 
-def _wait_built(client: Auth0Client, action_id: str, waiter: Waiter) -> None:
+def _check_unchanged(client: Auth0Client, plan: Plan) -> None:
+    """Just before writing: the draft must still be the one the plan was made against.
+
+    Auth0 has no conditional writes; this re-read narrows the window in which two pipelines
+    deploying one tenant could overwrite each other, and the build wait closes the rest.
+    """
+    before = plan.basis.action
+    if before is None:
+        return
+    now = client.get_action(before.id)
+    if (now.code, now.updated_at, now.secret_names) != (
+        before.code,
+        before.updated_at,
+        before.secret_names,
+    ):
+        raise ConcurrentChangeError(
+            f"{plan.tenant}: the action {plan.action_name!r} changed since this plan was made "
+            f"(last updated {before.updated_at} then, {now.updated_at} now); another deploy "
+            "may be running. Nothing was written: plan again."
+        )
+
+
+def _wait_built(
+    client: Auth0Client, action_id: str, desired: DesiredAction, waiter: Waiter
+) -> None:
     def check() -> str | None:
-        status, errors, _ = client.build_state(action_id)
+        status, errors, live = client.build_state(action_id)
+        if without_provenance(live.code) != without_provenance(desired.code):
+            raise ConcurrentChangeError(
+                f"{desired.tenant}: the draft of {desired.name!r} was changed by someone else "
+                "while this deploy was waiting for its build; not deploying it. Plan again."
+            )
         if status == "built":
             return None
         if status == "failed":

@@ -277,7 +277,7 @@ def render(ctx: click.Context, tenant: str, output: Path | None) -> None:
     config = _config(ctx)
     settings = config.tenant(tenant)
     secrets = resolve_secrets(config, settings, Environment(config.root), generate=False)
-    code = desired_action(config, settings, secrets.values).code
+    code = desired_action(config, settings, secrets.values, check=True).code
     if output is None:
         click.echo(code, nl=False)
     else:
@@ -309,7 +309,7 @@ def validate(ctx: click.Context, strict: bool) -> None:
     not_ready = 0
     for name, settings in config.tenants.items():
         secrets = resolve_secrets(config, settings, env, generate=False)
-        code = desired_action(config, settings, secrets.values).code
+        code = desired_action(config, settings, secrets.values, check=True).code
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
         missing = [] if settings.is_emulated else [p.message for p in secrets.problems]
         try:

@@ -80,6 +80,10 @@ class RefusedError(DeployerError):
     """The tool refuses to act: an unmanaged action of our name, a Marketplace action, limits."""
 
 
+class ConcurrentChangeError(RefusedError):
+    """The tenant changed under a running apply (another pipeline, a dashboard edit)."""
+
+
 class BuildFailedError(DeployerError):
     """Auth0 could not build the Action (its build errors are in the message)."""
 

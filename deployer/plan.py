@@ -88,6 +88,8 @@ class Plan:
     changes: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()
     action_id: str | None = None
+    # The live state this plan was computed against: apply checks that it still holds.
+    basis: LiveState = field(default_factory=lambda: LiveState(action=None))
 
     @property
     def empty(self) -> bool:
@@ -154,6 +156,7 @@ def diff(desired: DesiredAction, live: LiveState, options: Options | None = None
         changes=tuple(changes),
         warnings=tuple(warnings),
         action_id=action.id if action else None,
+        basis=live,
     )
 
 

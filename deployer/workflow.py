@@ -20,7 +20,8 @@ from .sources import Environment, Secret, resolve_credentials, resolve_secrets
 from .state import DesiredAction, LiveState
 from .targets import TransportFactory, open_client, resolve_target
 
-MAX_PARALLEL_TENANTS = 8
+# Tenants are independent and Auth0 rate-limits each on its own; threads mostly wait on I/O.
+MAX_PARALLEL_TENANTS = 32
 
 
 @dataclass(frozen=True)

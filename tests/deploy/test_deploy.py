@@ -184,3 +184,14 @@ def test_commit_is_recorded_but_a_new_commit_alone_is_no_change(project: Project
     assert deploy_tenant(project.context(commit="bbb222", dirty=True), "dev").error is None
     header = parse_header(project.emulator("dev").state.find_by_name(NAME).code)  # type: ignore[union-attr]
     assert header is not None and header.commit == "bbb222" and header.dirty
+
+
+def test_broken_javascript_never_reaches_the_tenant(project: Project) -> None:
+    from deployer.workflow import guarded
+
+    deploy_tenant(project.context(), "dev")
+    project.emulator("dev").clear_log()
+    project.template.write_text(project.template.read_text() + "\nfunction (\n")
+    outcome = guarded("dev", lambda: deploy_tenant(project.context(), "dev"))
+    assert outcome.error is not None and "not valid JavaScript" in outcome.error
+    assert project.writes("dev") == []
