@@ -1,0 +1,258 @@
+"""`deployer secrets`: what is set where, checked by fingerprint; `deployer secrets generate`.
+
+Thin: gather each tenant's local values and its live action (a token and one list request),
+hand them to `secrets_report`, print, exit. Registered by the main CLI with
+`cli.add_command(secrets)`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from secrets import token_urlsafe
+
+import click
+
+from . import secrets_report
+from .config import DEFAULT_CONFIG, Config, SecretRef, TenantConfig, load_config
+from .errors import DeployerError
+from .secrets_report import LiveSide, LocalValue, TenantReport
+from .sources import (
+    GENERATED_BYTES,
+    Environment,
+    LocalSecretStore,
+    Secret,
+    resolve_secrets,
+    tenant_dir,
+)
+from .targets import TransportFactory, open_client, resolve_target
+from .workflow import MAX_PARALLEL_TENANTS
+
+JSON_HELP = """\b
+JSON (--output json), format_version 1; never a value, whatever the flags:
+  {"format_version": 1, "exit_code": 0|1|2,
+   "tenants": [{"tenant": "dev",
+     "action": {"name": "Accept Terms", "id": "..."|null},
+     "live": {"checked": bool, "reason": "..."|null,
+              "action_found": bool|null, "fingerprinted": bool},
+     "secrets": [{"name": "TERMS_TOKEN_SECRET", "known_to_config": bool,
+       "required": bool, "source": "$VAR"|"file PATH"|"generated (...)"|null,
+       "local": {"present": bool, "length": int|null, "long_enough": bool},
+       "live": {"present": bool, "updated_at": "..."|null} | null (not checked),
+       "status": "in_sync"|"differs"|"unknown"|"not_deployed"|"missing_locally"
+                 |"too_short"|"unknown_to_config"|"not_set"|"to_be_removed"
+                 |"not_checked"}],
+     "exit_code": 0|1|2}]}"""
+
+
+def _stdout_is_terminal() -> bool:
+    # One place to ask, so tests can stand in for a terminal.
+    return sys.stdout.isatty()
+
+
+def local_values(config: Config, tenant: TenantConfig, env: Environment) -> dict[str, LocalValue]:
+    """Each declared secret's source and value here; read only (nothing is generated)."""
+    resolved = resolve_secrets(config, tenant, env, generate=False)
+    store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
+    values: dict[str, LocalValue] = {}
+    for spec in config.manifest.secrets:
+        accepted = resolved.values.get(spec.name)
+        if accepted is not None:
+            values[spec.name] = LocalValue(accepted.source, accepted)
+            continue
+        # resolve_secrets drops a value that is too short; look again to tell that from unset.
+        ref = tenant.secrets.get(spec.name)
+        raw: str | None = None
+        source: str | None = None
+        if ref is not None:
+            raw, source = env.lookup(ref), ref.describe()
+        elif tenant.is_emulated and spec.required:
+            raw = store.load().get(spec.name)
+            source = f"generated ({store.path.relative_to(config.root)})"
+        values[spec.name] = LocalValue(source, Secret(raw, source or "") if raw else None)
+    return values
+
+
+def _unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
+    creds = tenant.credentials
+    if creds is None:
+        return []
+    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
+    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
+
+
+def read_live(
+    config: Config,
+    tenant: TenantConfig,
+    env: Environment,
+    transports: TransportFactory | None = None,
+) -> LiveSide:
+    """The live action (token + one list request; the list carries the draft's code), or why
+    it could not be read. Never raises a DeployerError: the local side is still worth showing."""
+    unset = _unset_credentials(tenant, env)
+    if unset:
+        return LiveSide(checked=False, reason=", ".join(unset))
+    try:
+        target = resolve_target(config, tenant, env, transports)
+        with open_client(target) as client:
+            action = client.find_action(config.manifest.name)
+    except DeployerError as exc:
+        return LiveSide(checked=False, reason=str(exc).splitlines()[0])
+    return LiveSide(checked=True, action=action)
+
+
+def check_tenant(
+    config: Config,
+    tenant: TenantConfig,
+    env: Environment,
+    transports: TransportFactory | None = None,
+) -> tuple[TenantReport, dict[str, LocalValue]]:
+    local = local_values(config, tenant, env)
+    live = read_live(config, tenant, env, transports)
+    report = secrets_report.build_report(
+        tenant.name, config.manifest.name, config.manifest.secrets, local, live
+    )
+    return report, local
+
+
+def _config(ctx: click.Context) -> Config:
+    # The root `deployer` group keeps --config in ctx.obj; run on its own, use the default.
+    path = ctx.find_root().obj
+    return load_config(path if isinstance(path, Path) else Path(DEFAULT_CONFIG))
+
+
+def _tenant_names(config: Config, tenants: Sequence[str], all_tenants: bool) -> list[str]:
+    if all_tenants:
+        return list(config.tenants)
+    names = list(dict.fromkeys(tenants)) or ["local"]
+    for name in names:
+        config.tenant(name)  # a clear error for an unknown name, before any request
+    return names
+
+
+def _check_reveal(fmt: str, reveal: bool, force: bool) -> None:
+    """Refuse, before reading anything, every way of printing values where they would stay."""
+    if force and not reveal:
+        raise DeployerError("--force only goes with --reveal")
+    if not reveal:
+        return
+    if fmt == "json":
+        raise DeployerError(
+            "--reveal is for the text table only: the JSON output never carries a value"
+        )
+    if not _stdout_is_terminal() and not force:
+        raise DeployerError(
+            "--reveal refused: standard output is not a terminal, so the values would land in "
+            "a log, a pipe or a file. Run it in a terminal, or add --force if that is really "
+            "what you want."
+        )
+
+
+@click.group(
+    "secrets",
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=JSON_HELP,
+)
+@click.option(
+    "-t",
+    "--tenant",
+    "tenants",
+    multiple=True,
+    help="A tenant from tenants.yaml (repeatable; default: local).",
+)
+@click.option("--all", "all_tenants", is_flag=True, help="Every tenant in the file.")
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table per tenant, or JSON (never with values).",
+)
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Show the local values in the table; only on a terminal (see --force).",
+)
+@click.option("--force", is_flag=True, help="With --reveal: show values even without a terminal.")
+@click.pass_context
+def secrets(
+    ctx: click.Context,
+    tenants: tuple[str, ...],
+    all_tenants: bool,
+    fmt: str,
+    reveal: bool,
+    force: bool,
+) -> None:
+    """Where each secret comes from, and whether the deployed value is the local one.
+
+    Auth0 never shows a secret's value. The deployed code's header carries a keyed fingerprint
+    of each value this tool sent, so the local value's fingerprint tells whether they match;
+    no value leaves this machine. Values are masked unless --reveal. Reads a token and the
+    action (2 requests per tenant); a tenant that cannot be read still shows the local side.
+
+    Status: in sync, differs, unknown (the live code has no fingerprint for it), not deployed,
+    missing locally, too short, unknown to config (live only), not set (optional, set
+    nowhere), to be removed (optional, unset here, still live), not checked.
+
+    Exit code: 0 when every secret is in sync (or an optional one is set nowhere); 2 when any
+    other status needs a look (missing, too short, differs, ...); 1 when a tenant could not be
+    read or on any other error.
+
+    \b
+    Examples:
+      deployer secrets                          the local tenant
+      deployer secrets --all --output json      every tenant, for a pipeline
+      deployer secrets -t prod --reveal         show the local values, on a terminal
+      deployer secrets generate                 a new value for a secret
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    _check_reveal(fmt, reveal, force)
+    config = _config(ctx)
+    names = _tenant_names(config, tenants, all_tenants)
+    env = Environment(config.root)
+    with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL_TENANTS)) as pool:
+        checked = list(pool.map(lambda n: check_tenant(config, config.tenant(n), env), names))
+    reports = [report for report, _ in checked]
+    if fmt == "json":
+        click.echo(secrets_report.as_json(reports), nl=False)
+    else:
+        revealed = None
+        if reveal:
+            revealed = {
+                report.tenant: {n: v.secret.reveal() for n, v in local.items() if v.secret}
+                for report, local in checked
+            }
+        colour = _stdout_is_terminal()
+        click.echo(
+            secrets_report.text(reports, revealed=revealed, colour=colour), nl=False, color=colour
+        )
+    ctx.exit(secrets_report.exit_code(reports))
+
+
+@secrets.command()
+@click.option(
+    "--length",
+    "length",
+    type=click.IntRange(min=GENERATED_BYTES),
+    default=GENERATED_BYTES,
+    show_default=True,
+    help=f"Random bytes (at least {GENERATED_BYTES}); printed URL-safe base64, unpadded.",
+)
+def generate(length: int) -> None:
+    """Print a new random value for a secret (URL-safe, from the OS's CSPRNG).
+
+    Only the value goes to standard output, so it can go straight into a secret store.
+
+    \b
+    Examples:
+      deployer secrets generate
+      deployer secrets generate | gh secret set PROD_TERMS_TOKEN_SECRET
+      deployer secrets generate --length 48
+    """
+    click.echo(token_urlsafe(length))
