@@ -34,6 +34,7 @@ from .tokens import (
 )
 
 log = logging.getLogger("consent")
+access_log = logging.getLogger("consent.access")
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CSRF_COOKIE = "consent-csrf"
@@ -74,7 +75,11 @@ def _continue_csp(nonce: str) -> str:
 
 
 class SecurityHeaders:
-    """ASGI middleware: adds BASE_HEADERS to every response that does not set its own."""
+    """ASGI middleware: adds BASE_HEADERS to every response that does not set its own.
+
+    It also writes the access log, by path only: the query string holds the session_token,
+    which is why `consent serve` turns uvicorn's own access log off.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -86,6 +91,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                access_log.info("%s %s %s", scope["method"], scope["path"], message["status"])
                 headers = MutableHeaders(scope=message)
                 for name, value in BASE_HEADERS.items():
                     if name not in headers:
@@ -169,7 +175,7 @@ class _App:
 
     def _refused(self, request: Request, refusal: Refusal) -> Response:
         # The reason goes to the log; the token's contents go nowhere.
-        log.info("consent: refused a request: %s", refusal.value)
+        log.info("refused a request: %s", refusal.value)
         return self._problem(request, _EXPIRED if refusal is Refusal.EXPIRED else _INVALID)
 
     @staticmethod
@@ -189,7 +195,7 @@ class _App:
         try:
             terms_html = render_terms(path)
         except (OSError, UnicodeDecodeError) as exc:
-            log.error("consent: cannot read the terms file %s: %s", path.name, type(exc).__name__)
+            log.error("cannot read the terms file %s: %s", path.name, type(exc).__name__)
             return self._problem(request, _UNAVAILABLE)
 
         # Reuse this browser's nonce if it has one, so two open tabs both stay answerable.
@@ -233,7 +239,7 @@ class _App:
         # CSRF first, on the raw strings: a forged post learns nothing about the token.
         nonce = request.cookies.get(self._cookie_name(request))
         if not csrf_matches(self.settings, nonce, token, state, given_csrf):
-            log.info("consent: refused an answer: CSRF token missing or wrong")
+            log.info("refused an answer: CSRF token missing or wrong")
             return self._problem(request, _FORGED)
         try:
             session = verify_session(self.settings, token, state)
@@ -242,7 +248,7 @@ class _App:
         except TokenRefused as exc:
             return self._refused(request, exc.refusal)
         if decision not in ("accept", "decline"):
-            log.info("consent: refused an answer: no decision")
+            log.info("refused an answer: no decision")
             return self._problem(request, _INVALID)
 
         accepted = decision == "accept"
@@ -253,7 +259,7 @@ class _App:
             "state": session.state,
             "answer_token": mint_answer(self.settings, session, accepted=accepted),
         }
-        log.info("consent: answer minted (accepted=%s)", accepted)
+        log.info("answer minted (accepted=%s)", accepted)
         return self._html(request, "continue.html", context, script=True)
 
     async def healthz(self, request: Request) -> Response:
