@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 from conftest import SECRET_VALUES, Runner, rows
+from deploy.conftest import REPO
+
+DOC = REPO / "docs" / "secret-rotation.md"
+
+
+def documented_plans() -> list[str]:
+    """The plan outputs the doc shows, in order (its tenant is prod, the test's is dev)."""
+    blocks = re.findall(r"```console\n(.*?)```", DOC.read_text(), flags=re.S)
+    plans = []
+    for block in map(textwrap.dedent, blocks):
+        if block.startswith("$ deployer plan"):
+            shown = block.split("\n", 1)[1].split("$ deployer deploy")[0]
+            plans.append(shown.replace("Tenant prod", "Tenant dev"))
+    return plans
 
 
 def test_rotate_terms_token_secret(run: Runner, project) -> None:
@@ -24,6 +41,7 @@ def test_rotate_terms_token_secret(run: Runner, project) -> None:
     assert rows(pending)["TERMS_TOKEN_SECRET"][-1] == "differs"
     assert rows(pending)["TERMS_TOKEN_SECRET_PREVIOUS"][-1] == "not deployed"
     plan = run("plan", "-t", "dev")
+    assert plan.stdout.strip() == documented_plans()[0].strip()
     assert "~ secret TERMS_TOKEN_SECRET (value changed)" in plan.stdout
     assert "+ secret TERMS_TOKEN_SECRET_PREVIOUS" in plan.stdout
     assert "TERMS_RECORD_KEY" not in plan.stdout  # the record key is not part of this rotation
@@ -38,6 +56,7 @@ def test_rotate_terms_token_secret(run: Runner, project) -> None:
     assert retiring.exit_code == 2
     assert rows(retiring)["TERMS_TOKEN_SECRET_PREVIOUS"][-1] == "to be removed"
     plan = run("plan", "-t", "dev")
+    assert plan.stdout.strip() == documented_plans()[1].strip()
     assert "- secret TERMS_TOKEN_SECRET_PREVIOUS" in plan.stdout
     assert "(value changed)" not in plan.stdout
     assert "Plan: 0 to add, 2 to change, 1 to destroy." in plan.stdout
