@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-import sys
-import threading
-import traceback
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
 
-from . import __version__, output
-from .config import DEFAULT_CONFIG, Config, load_config
+from . import __version__
+from .cli_common import (
+    EXIT_CHANGES,
+    Group,
+    adopt_option,
+    all_option,
+    apply_with_confirmation,
+    config_of,
+    context_of,
+    output_option,
+    print_outcomes,
+    prune_option,
+    tenant_names,
+    tenant_option,
+    worst,
+    yes_option,
+)
+from .config import DEFAULT_CONFIG
 from .desired import desired_action
-from .errors import DeployerError, RefusedError
-from .plan import Plan
-from .provenance import current_source
-from .sources import Environment, resolve_secrets
-from .workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
-
-EXIT_CHANGES = 2
+from .errors import DeployerError
+from .saved import write_plan_file
+from .sources import Environment, resolve_credentials, resolve_secrets
+from .workflow import for_each, plan_tenant
 
 
-class _Group(click.Group):
-    """Turns every DeployerError into one message and an exit code, in one place."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DeployerError as exc:
-            if ctx.find_root().params.get("debug"):
-                traceback.print_exc()
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            sys.exit(exc.exit_code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -64,74 +59,6 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
     ctx.obj = config_path
 
 
-def _config(ctx: click.Context) -> Config:
-    path: Path = ctx.find_root().obj
-    return load_config(path)
-
-
-def _context(ctx: click.Context, **options: Any) -> Context:
-    config = _config(ctx)
-    source = current_source(config.root)
-    return Context(
-        config=config,
-        env=Environment(config.root),
-        report=lambda line: click.echo(line, err=True),
-        options=RunOptions(commit=source.commit, dirty=source.dirty, **options),
-    )
-
-
-def _tenants(config: Config, tenants: Sequence[str], all_tenants: bool) -> list[str]:
-    if all_tenants:
-        return list(config.tenants)
-    names = list(dict.fromkeys(tenants)) or ["local"]
-    for name in names:
-        config.tenant(name)  # a clear error for an unknown name, before any request
-    return names
-
-
-tenant_option = click.option(
-    "-t",
-    "--tenant",
-    "tenants",
-    multiple=True,
-    help="A tenant from tenants.yaml (repeatable; default: local).",
-)
-all_option = click.option("--all", "all_tenants", is_flag=True, help="Every tenant in the file.")
-output_option = click.option(
-    "-o",
-    "--output",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="How to print the plan.",
-)
-adopt_option = click.option(
-    "--adopt",
-    is_flag=True,
-    help="Take over an existing action of our name that this tool did not deploy.",
-)
-prune_option = click.option(
-    "--prune-secrets",
-    is_flag=True,
-    help="Delete live secrets that the config does not know (kept by default).",
-)
-
-
-def _print(outcomes: Sequence[Outcome], fmt: str) -> None:
-    if fmt == "json":
-        click.echo(output.as_json(outcomes), nl=False)
-    elif fmt == "markdown":
-        click.echo(output.markdown(outcomes), nl=False)
-    else:
-        colour = sys.stdout.isatty()
-        click.echo(output.text(outcomes, colour=colour), nl=False, color=colour)
-
-
-def _worst(outcomes: Sequence[Outcome]) -> int:
-    return 1 if any(o.error for o in outcomes) else 0
-
-
 @cli.command()
 @tenant_option
 @all_option
@@ -140,6 +67,12 @@ def _worst(outcomes: Sequence[Outcome]) -> int:
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when nothing would change, 2 when something would, 1 on errors.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan, to apply exactly it later with `deployer apply FILE`.",
 )
 @adopt_option
 @prune_option
@@ -150,6 +83,7 @@ def plan(
     all_tenants: bool,
     fmt: str,
     detailed_exitcode: bool,
+    out: Path | None,
     adopt: bool,
     prune_secrets: bool,
 ) -> None:
@@ -163,21 +97,34 @@ def plan(
       deployer plan                            the local tenant
       deployer plan --all --output markdown >> "$GITHUB_STEP_SUMMARY"
       deployer plan -t staging -t prod --detailed-exitcode
+      deployer plan -t prod --out prod.plan.json   then: deployer apply prod.plan.json
     """
-    context = _context(ctx, adopt=adopt, prune_secrets=prune_secrets)
-    names = _tenants(context.config, tenants, all_tenants)
+    context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
+    names = tenant_names(context.config, tenants, all_tenants)
     outcomes = for_each(names, partial(plan_tenant, context))
-    _print(outcomes, fmt)
-    worst = _worst(outcomes)
-    if worst == 0 and detailed_exitcode and any(o.plan and not o.plan.empty for o in outcomes):
-        worst = EXIT_CHANGES
-    ctx.exit(worst)
+    print_outcomes(outcomes, fmt)
+    code = worst(outcomes)
+    if out is not None:
+        if code:
+            raise DeployerError(f"not saving {out}: some tenants could not be planned")
+        from .output import outcome_json
+
+        entries = [
+            (o.desired, o.plan.basis, outcome_json(o)) for o in outcomes if o.plan and o.desired
+        ]
+        write_plan_file(out, entries, commit=context.options.commit, dirty=context.options.dirty)
+        click.echo(
+            f"Saved the plan to {out}; apply exactly it with: deployer apply {out}", err=True
+        )
+    if code == 0 and detailed_exitcode and any(o.plan and not o.plan.empty for o in outcomes):
+        code = EXIT_CHANGES
+    ctx.exit(code)
 
 
 @cli.command()
 @tenant_option
 @all_option
-@click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed without a terminal).")
+@yes_option
 @click.option("--dry-run", is_flag=True, help="Only print the plan (same as `deployer plan`).")
 @output_option
 @adopt_option
@@ -204,55 +151,12 @@ def deploy(
       deployer deploy --tenant prod            shows the plan, then asks
       deployer deploy --all --yes
     """
-    context = _context(ctx, adopt=adopt, prune_secrets=prune_secrets)
-    names = _tenants(context.config, tenants, all_tenants)
+    context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
+    names = tenant_names(context.config, tenants, all_tenants)
     if dry_run:
         ctx.invoke(plan, tenants=tuple(names), fmt=fmt)
         return
-    colour = fmt == "text" and sys.stdout.isatty()
-    printing = threading.Lock()
-
-    def show(name: str, plan: Plan) -> bool:
-        # With --yes each tenant's plan is printed just before it is applied.
-        if fmt == "text":
-            with printing:
-                click.echo(output.text([Outcome(name, plan=plan)], colour=colour), nl=False)
-        return True
-
-    if yes:
-        outcomes = for_each(names, lambda n: deploy_tenant(context, n, confirm=partial(show, n)))
-    else:
-        reviewed = {o.tenant: o for o in for_each(names, partial(plan_tenant, context))}
-        _print(list(reviewed.values()), fmt)
-        pending = [n for n, o in reviewed.items() if o.plan and not o.plan.empty and not o.error]
-        if not pending:
-            ctx.exit(_worst(list(reviewed.values())))
-        if not sys.stdin.isatty():
-            raise RefusedError("not applying: no terminal to ask for confirmation; add --yes")
-        if not click.confirm(f"Apply these changes to {', '.join(pending)}?", default=False):
-            click.echo("Nothing applied.", err=True)
-            ctx.exit(1)
-
-        def same_plan(name: str, fresh: Plan) -> bool:
-            # The tenant must still be what was reviewed; otherwise stop and show it again.
-            if fresh != reviewed[name].plan:
-                raise RefusedError(f"{name} changed since the plan was shown; run deploy again")
-            return True
-
-        outcomes = for_each(
-            pending, lambda n: deploy_tenant(context, n, confirm=partial(same_plan, n))
-        )
-    if fmt != "text":
-        _print(outcomes, fmt)
-    else:
-        for o in outcomes:
-            if o.error:
-                click.echo(output.text([o], colour=colour), nl=False, color=colour)
-            elif o.applied:
-                click.echo(f"{o.tenant}: applied; the tenant now matches the configuration.")
-            elif o.plan is not None and o.plan.empty:
-                click.echo(f"{o.tenant}: No changes.")
-    ctx.exit(_worst(outcomes))
+    ctx.exit(worst(apply_with_confirmation(context, names, yes=yes, fmt=fmt)))
 
 
 @cli.command()
@@ -274,7 +178,7 @@ def render(ctx: click.Context, tenant: str, output: Path | None) -> None:
       deployer render --tenant prod
       deployer render --tenant dev -o build/dev.js
     """
-    config = _config(ctx)
+    config = config_of(ctx)
     settings = config.tenant(tenant)
     secrets = resolve_secrets(config, settings, Environment(config.root), generate=False)
     code = desired_action(config, settings, secrets.values, check=True).code
@@ -302,9 +206,7 @@ def validate(ctx: click.Context, strict: bool) -> None:
       deployer validate
       deployer --config other/tenants.yaml validate --strict
     """
-    from .sources import resolve_credentials
-
-    config = _config(ctx)
+    config = config_of(ctx)
     env = Environment(config.root)
     not_ready = 0
     for name, settings in config.tenants.items():
@@ -324,15 +226,15 @@ def validate(ctx: click.Context, strict: bool) -> None:
         raise DeployerError(f"{not_ready} tenant(s) are not ready to deploy (see above)")
 
 
-def _register_emulator() -> None:
-    try:
-        from .emulator.cli import emulator
-    except ImportError:  # pragma: no cover - the emulator is part of the package
-        return
-    cli.add_command(emulator)
+def _register() -> None:
+    from .cli_release import apply, history, promote, rollback
+    from .emulator.cli import emulator
+
+    for command in (apply, promote, history, rollback, emulator):
+        cli.add_command(command)
 
 
-_register_emulator()
+_register()
 
 
 def main() -> None:

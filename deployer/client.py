@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -317,6 +318,26 @@ class Auth0Client:
         number = getattr(answer, "number", None)
         return str(answer.id), int(number) if number else None
 
+    def versions(self, action_id: str) -> list[VersionInfo]:
+        """Every version of the action, newest first (Auth0 keeps at most 50)."""
+        pager = self._read(
+            f"listing the versions of action {action_id}",
+            lambda: self._actions.versions.list(
+                action_id, per_page=100, request_options=self._reads()
+            ),
+        )
+        return sorted((_version(v) for v in pager.items or []), key=lambda v: -v.number)
+
+    def deploy_version(self, action_id: str, version_id: str) -> VersionInfo:
+        """Auth0's rollback: a NEW version identical to `version_id`, deployed."""
+        answer = self._write_once(
+            f"rolling back action {action_id}",
+            lambda: self._actions.versions.deploy(
+                action_id, version_id, request_options={"max_retries": 0}
+            ),
+        )
+        return _version(answer)
+
     def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
         """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""
         bindings = [
@@ -339,6 +360,27 @@ class Auth0Client:
             raise Auth0Error(
                 f"writing the {trigger_id} bindings: the connection failed ({type(exc).__name__})"
             ) from None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: str
+    number: int
+    created_at: str | None
+    deployed: bool
+    status: str
+    code: str
+
+
+def _version(data: Any) -> VersionInfo:
+    return VersionInfo(
+        id=str(data.id),
+        number=int(data.number or 0),
+        created_at=data.created_at.isoformat() if data.created_at else None,
+        deployed=bool(data.deployed),
+        status=str(data.status or ""),
+        code=data.code or "",
+    )
 
 
 def _dependencies(desired: DesiredAction) -> list[ActionVersionDependency]:

@@ -137,6 +137,8 @@ class _File(StrictModel):
     action: str = "actions/accept-terms"
     defaults: dict[str, Any] = Field(default_factory=dict)
     tenants: dict[str, dict[str, Any]]
+    # The order a commit is promoted in, e.g. [dev, staging, prod].
+    promotion: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class Config:
     manifest: Manifest
     tenants: Mapping[str, TenantConfig]
     document: Document
+    promotion: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -231,10 +234,17 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
 
     if not file.tenants:
         problems.append(doc.problem(("tenants",), "no tenants defined"))
+    for i, name in enumerate(file.promotion):
+        if name not in file.tenants:
+            problems.append(doc.problem(("promotion", i), f"no tenant named {name!r}"))
+        elif name in file.promotion[:i]:
+            problems.append(doc.problem(("promotion", i), f"{name!r} appears twice"))
     if problems or manifest is None:
         unique = dict.fromkeys(problems)
         raise ConfigError(sorted(unique, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
-    return Config(path=path, manifest=manifest, tenants=tenants, document=doc)
+    return Config(
+        path=path, manifest=manifest, tenants=tenants, document=doc, promotion=file.promotion
+    )
 
 
 def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> list[Problem]:

@@ -42,6 +42,8 @@ class Outcome:
     error: str | None = None
     applied: bool = False
     exit_code: int = 0
+    # What the plan was computed for (saved plans record it); never holds a secret value.
+    desired: DesiredAction | None = None
 
 
 @dataclass
@@ -91,20 +93,23 @@ def plan_tenant(ctx: Context, name: str) -> Outcome:
     target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
-    return Outcome(name, plan=plan, exit_code=2 if not plan.empty else 0)
+    return Outcome(name, plan=plan, exit_code=2 if not plan.empty else 0, desired=desired)
 
 
-def deploy_tenant(
-    ctx: Context, name: str, confirm: Callable[[Plan], bool] = lambda plan: True
-) -> Outcome:
+Confirm = Callable[[Plan, DesiredAction], bool]
+
+
+def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Outcome:
+    """Plan, ask `confirm` (it may also refuse by raising), apply, then re-read to verify."""
     tenant = ctx.config.tenant(name)
     desired, secrets = prepare(ctx, tenant)
     target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
     report = _prefixed(ctx.report, name)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
-        if plan.empty or not confirm(plan):
-            return Outcome(name, plan=plan)
+        # Asked even when nothing would change: a saved plan that has become empty is stale.
+        if (confirm is not None and not confirm(plan, desired)) or plan.empty:
+            return Outcome(name, plan=plan, desired=desired)
         waiter = Waiter(ctx.options.waits, report)
         apply_plan(plan, desired, secrets, client, report=report, waiter=waiter)
         after = diff(desired, read_live(client, desired), _options(ctx))
@@ -115,8 +120,24 @@ def deploy_tenant(
             applied=True,
             error="applied, but the tenant still differs; run the plan again to see what",
             exit_code=1,
+            desired=desired,
         )
-    return Outcome(name, plan=plan, applied=True)
+    return Outcome(name, plan=plan, applied=True, desired=desired)
+
+
+def check_in_sync(ctx: Context, name: str) -> str | None:
+    """Why `name` is not in sync with this checkout (None when its plan is empty)."""
+    outcome = guarded(name, lambda: plan_tenant(ctx, name))
+    if outcome.error:
+        return f"{name} could not be checked: {outcome.error.splitlines()[0]}"
+    assert outcome.plan is not None
+    if not outcome.plan.empty:
+        add, change, destroy = outcome.plan.counts()
+        return (
+            f"{name} is behind this commit ({add} to add, {change} to change, "
+            f"{destroy} to destroy): deploy it first"
+        )
+    return None
 
 
 def _prefixed(report: Report, tenant: str) -> Report:

@@ -1,0 +1,148 @@
+"""Release commands for pipelines: apply a saved plan, promote, history, rollback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli_common import apply_with_confirmation, context_of, output_option, worst, yes_option
+from .errors import RefusedError
+from .plan import Plan
+from .saved import read_plan_file
+from .state import DesiredAction
+from .versions import Rollback
+from .versions import history as read_history
+from .versions import rollback as do_rollback
+from .workflow import check_in_sync
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@output_option
+@click.pass_context
+def apply(ctx: click.Context, plan_file: Path, fmt: str) -> None:
+    """Apply exactly a plan saved by `deployer plan --out FILE`.
+
+    Re-reads each tenant first and refuses, naming what moved, if the tenant or the desired
+    state (template, parameters, secrets) changed since the plan was made. It does not ask:
+    the saved plan is what was reviewed.
+
+    \b
+    Examples:
+      deployer plan -t prod --out prod.plan.json     (in the pull request)
+      deployer apply prod.plan.json                  (after approval)
+    """
+    saved = {t.tenant: t for t in read_plan_file(plan_file)}
+    context = context_of(ctx)
+    for name in saved:
+        context.config.tenant(name)
+
+    def unchanged(name: str, plan: Plan, desired: DesiredAction) -> None:
+        saved[name].check(desired, plan.basis)
+
+    outcomes = apply_with_confirmation(context, list(saved), yes=True, fmt=fmt, check=unchanged)
+    ctx.exit(worst(outcomes))
+
+
+@click.command()
+@click.option("--to", "to", required=True, help="The stage to deploy (a name in `promotion:`).")
+@click.option("--force", is_flag=True, help="Deploy even if the stage before it is behind.")
+@yes_option
+@output_option
+@click.pass_context
+def promote(ctx: click.Context, to: str, force: bool, yes: bool, fmt: str) -> None:
+    """Deploy a stage once the stage before it runs this very code.
+
+    The order comes from `promotion:` in tenants.yaml (e.g. [dev, staging, prod]). The stage
+    before `--to` must have an empty plan for this checkout: this commit's Action was deployed
+    and is live there. Skipping a stage needs --force.
+
+    \b
+    Examples:
+      deployer promote --to staging --yes
+      deployer promote --to prod
+    """
+    context = context_of(ctx)
+    order = context.config.promotion
+    if to not in order:
+        stages = " -> ".join(order) or "none (add `promotion: [dev, staging, prod]`)"
+        raise RefusedError(f"{to!r} is not a promotion stage; stages: {stages}")
+    index = order.index(to)
+    if index > 0:
+        behind = check_in_sync(context, order[index - 1])
+        if behind and not force:
+            raise RefusedError(f"not promoting to {to}: {behind} (or use --force)")
+        if behind:
+            click.secho(f"Warning: {behind}; promoting anyway (--force)", fg="yellow", err=True)
+        else:
+            click.echo(
+                f"{order[index - 1]} runs this commit's Action; promoting to {to}.", err=True
+            )
+    ctx.exit(worst(apply_with_confirmation(context, [to], yes=yes, fmt=fmt)))
+
+
+@click.command()
+@click.option("-t", "--tenant", default="local", show_default=True, help="The tenant.")
+@click.pass_context
+def history(ctx: click.Context, tenant: str) -> None:
+    """List the Action's versions on a tenant, with the commit each came from.
+
+    \b
+    Example:
+      deployer history --tenant prod
+    """
+    entries = read_history(context_of(ctx), tenant)
+    click.echo(f"{'version':>7}  {'created':<20}  {'live':<4}  commit")
+    for e in entries:
+        commit = (e.commit[:12] + (" (dirty tree)" if e.dirty else "")) if e.commit else "-"
+        created = (e.created_at or "")[:19].replace("T", " ")
+        click.echo(f"{e.number:>7}  {created:<20}  {'yes' if e.live else '':<4}  {commit}")
+
+
+@click.command()
+@click.option("-t", "--tenant", required=True, help="The tenant to roll back.")
+@click.option(
+    "--to-version",
+    type=int,
+    help="The version number to go back to (default: the one before the live one).",
+)
+@yes_option
+@click.pass_context
+def rollback(ctx: click.Context, tenant: str, to_version: int | None, yes: bool) -> None:
+    """Put an older version of the Action live again, through Auth0's version deploy.
+
+    Shows the code diff it will make and asks on a terminal (--yes otherwise). The draft is left
+    alone, so the next deploy from the repository re-applies the current template; `deployer
+    plan` shows that difference until then.
+
+    \b
+    Examples:
+      deployer history --tenant prod
+      deployer rollback --tenant prod --to-version 7
+    """
+    context = context_of(ctx)
+
+    def confirm(plan: Rollback) -> bool:
+        click.echo(
+            f"Tenant {plan.tenant}: roll {plan.action_name!r} back from version "
+            f"{plan.current} to version {plan.target.number}"
+        )
+        click.echo(plan.code_diff or "  (the code is the same; secrets may differ)", nl=False)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise RefusedError("not rolling back: no terminal to ask for confirmation; add --yes")
+        return click.confirm("Roll back?", default=False)
+
+    plan, created = do_rollback(context, tenant, to_version, confirm)
+    if created is None:
+        raise RefusedError("nothing rolled back")
+    click.echo(
+        f"{tenant}: version {plan.target.number} is live again (as version {created.number}). "
+        "The next `deployer deploy` re-applies the repository's template; `deployer plan` "
+        "shows the difference."
+    )
+
+
