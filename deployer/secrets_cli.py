@@ -8,15 +8,14 @@ hand them to `secrets_report`, print, exit. Registered by the main CLI with
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from secrets import token_urlsafe
 
 import click
 
 from . import secrets_report
-from .config import DEFAULT_CONFIG, Config, SecretRef, TenantConfig, load_config
+from .cli_common import all_option, config_of, tenant_names, tenant_option
+from .config import Config, SecretRef, TenantConfig
 from .errors import DeployerError
 from .secrets_report import LiveSide, LocalValue, TenantReport
 from .sources import (
@@ -117,21 +116,6 @@ def check_tenant(
     return report, local
 
 
-def _config(ctx: click.Context) -> Config:
-    # The root `deployer` group keeps --config in ctx.obj; run on its own, use the default.
-    path = ctx.find_root().obj
-    return load_config(path if isinstance(path, Path) else Path(DEFAULT_CONFIG))
-
-
-def _tenant_names(config: Config, tenants: Sequence[str], all_tenants: bool) -> list[str]:
-    if all_tenants:
-        return list(config.tenants)
-    names = list(dict.fromkeys(tenants)) or ["local"]
-    for name in names:
-        config.tenant(name)  # a clear error for an unknown name, before any request
-    return names
-
-
 def _check_reveal(fmt: str, reveal: bool, force: bool) -> None:
     """Refuse, before reading anything, every way of printing values where they would stay."""
     if force and not reveal:
@@ -156,14 +140,8 @@ def _check_reveal(fmt: str, reveal: bool, force: bool) -> None:
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=JSON_HELP,
 )
-@click.option(
-    "-t",
-    "--tenant",
-    "tenants",
-    multiple=True,
-    help="A tenant from tenants.yaml (repeatable; default: local).",
-)
-@click.option("--all", "all_tenants", is_flag=True, help="Every tenant in the file.")
+@tenant_option
+@all_option
 @click.option(
     "-o",
     "--output",
@@ -194,6 +172,8 @@ def secrets(
     of each value this tool sent, so the local value's fingerprint tells whether they match;
     no value leaves this machine. Values are masked unless --reveal. Reads a token and the
     action (2 requests per tenant); a tenant that cannot be read still shows the local side.
+    A value changed in the Auth0 dashboard after a deploy is not seen (the header describes
+    what this tool sent): compare the LIVE update times.
 
     Status: in sync, differs, unknown (the live code has no fingerprint for it), not deployed,
     missing locally, too short, unknown to config (live only), not set (optional, set
@@ -213,8 +193,8 @@ def secrets(
     if ctx.invoked_subcommand is not None:
         return
     _check_reveal(fmt, reveal, force)
-    config = _config(ctx)
-    names = _tenant_names(config, tenants, all_tenants)
+    config = config_of(ctx)
+    names = tenant_names(config, tenants, all_tenants)
     env = Environment(config.root)
     with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL_TENANTS)) as pool:
         checked = list(pool.map(lambda n: check_tenant(config, config.tenant(n), env), names))
