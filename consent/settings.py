@@ -16,7 +16,7 @@ DEFAULT_ANSWER_TTL_SECONDS = 300
 
 # A host name with an optional port, as Auth0 puts it in `iss`: no scheme, no path.
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
-_PATH = re.compile(r"^(?:/[A-Za-z0-9._~-]+)+$")
+_PATH = re.compile(r"^(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$")  # no dot segments
 
 
 class SettingsError(ValueError):
@@ -70,7 +70,13 @@ class ConsentSettings:
 
     @property
     def verification_secrets(self) -> tuple[str, ...]:
-        """The current secret, then the previous one during a rotation."""
+        """The current secret, then the previous one during a rotation.
+
+        "Previous" means "also accepted": answers are signed with the current one only. A
+        rotation without failed logins: (1) the page gets the new value as PREVIOUS; (2) the
+        Action gets current=new, previous=old; (3) the page gets current=new, previous=old;
+        (4) once in-flight tokens have expired, PREVIOUS is removed from both.
+        """
         if self.previous_token_secret:
             return (self.token_secret, self.previous_token_secret)
         return (self.token_secret,)

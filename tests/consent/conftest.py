@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from consentkit import DOMAIN, OLD_VERSION, TERMS_MARKER, VERSION, Keys
-from starlette.exceptions import StarletteDeprecationWarning
+from consentkit import (
+    DOMAIN,
+    OLD_VERSION,
+    REPO,
+    TERMS_MARKER,
+    VERSION,
+    Keys,
+    MakeClient,
+    TestClient,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-if importlib.util.find_spec("consent") is None:
-    # Until pyproject.toml lists `consent*` (and the editable install is redone), the package
-    # is importable from the checkout only.
-    sys.path.insert(0, str(REPO))
-
-from consent import ConsentSettings, create_app  # noqa: E402
-
-with warnings.catch_warnings():
-    # Starlette would like the httpx2 package; the httpx this repo has works the same here.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
+from consent import ConsentSettings, create_app
 
 SHIPPED_TERMS = REPO / "consent" / "terms"
 
@@ -52,9 +46,6 @@ def terms_dir(tmp_path: Path) -> Path:
 def shipped_terms(tmp_path: Path) -> Path:
     """A copy of the example terms that ship with the page."""
     return Path(shutil.copytree(SHIPPED_TERMS, tmp_path / "shipped"))
-
-
-MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture

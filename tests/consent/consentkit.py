@@ -8,15 +8,34 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib.util
 import json
 import secrets as secrets_module
+import sys
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import jwt
+from starlette.exceptions import StarletteDeprecationWarning
+
+with warnings.catch_warnings():
+    # Starlette would like the httpx2 package; the httpx this repo has works the same here.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient as TestClient  # re-exported for the tests
+
+REPO = Path(__file__).resolve().parents[2]
+if importlib.util.find_spec("consent") is None:
+    # Until pyproject.toml lists `consent*` (and the editable install is redone), the package
+    # is importable from the checkout only.
+    sys.path.insert(0, str(REPO))
+
+MakeClient = Callable[..., TestClient]
+"""Builds a TestClient over the app; keyword arguments override ConsentSettings' fields."""
 
 DOMAIN = "acme-test.eu.auth0.com"
 USER_ID = "auth0|6560f1a2b3c4d5e6f7a8b9c0"

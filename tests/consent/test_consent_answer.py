@@ -9,7 +9,6 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import MakeClient
 from consentkit import (
     DOMAIN,
     STATE,
@@ -18,10 +17,11 @@ from consentkit import (
     VERSION,
     Form,
     Keys,
+    MakeClient,
+    TestClient,
     only_form,
     session_token,
 )
-from starlette.testclient import TestClient
 
 from consent import ConsentSettings
 from consent.app import CSRF_COOKIE, CSRF_COOKIE_HTTPS

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import MakeClient
-from consentkit import STATE, Keys, only_form, session_token
-from starlette.testclient import TestClient
+from consentkit import STATE, Keys, MakeClient, TestClient, only_form, session_token
 
 COMMON = {
     "x-frame-options": "DENY",

@@ -8,7 +8,6 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import MakeClient
 from consentkit import (
     DOMAIN,
     OLD_VERSION,
@@ -17,11 +16,12 @@ from consentkit import (
     USER_ID,
     VERSION,
     Keys,
+    MakeClient,
+    TestClient,
     hs256_with_header,
     session_claims,
     session_token,
 )
-from starlette.testclient import TestClient
 
 ANY_MARKER = tuple(TERMS_MARKER.values())
 

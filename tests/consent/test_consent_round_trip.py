@@ -16,8 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, MakeClient
-from consentkit import USER_ID, Keys, fake_secret, only_form
+from consentkit import REPO, USER_ID, Keys, MakeClient, fake_secret, only_form
 
 from deployer.config import load_config
 from deployer.header import Header
