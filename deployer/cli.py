@@ -28,7 +28,7 @@ from .config import DEFAULT_CONFIG
 from .desired import desired_action
 from .errors import DeployerError
 from .saved import write_plan_file
-from .sources import Environment, resolve_credentials, resolve_secrets
+from .sources import Environment, missing_values, resolve_secrets
 from .workflow import for_each, plan_tenant
 
 
@@ -210,17 +210,14 @@ def validate(ctx: click.Context, strict: bool) -> None:
     env = Environment(config.root)
     not_ready = 0
     for name, settings in config.tenants.items():
-        secrets = resolve_secrets(config, settings, env, generate=False)
-        code = desired_action(config, settings, secrets.values, check=True).code
+        values, missing = missing_values(config, settings, env, generate=False)
+        code = desired_action(config, settings, values, check=True).code
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
-        missing = [] if settings.is_emulated else [p.message for p in secrets.problems]
-        try:
-            resolve_credentials(settings, env)
-        except DeployerError as exc:
-            missing.append(str(exc))
-        for message in missing:
-            click.secho(f"    not ready to deploy: {message}", fg="yellow")
-        not_ready += bool(missing)
+        if missing and not settings.is_emulated:
+            not_ready += 1
+            click.secho(f"    not ready to deploy from here ({len(missing)} not set):", fg="yellow")
+            for problem in missing:
+                click.echo(f"      - {problem.message}")
     click.echo(f"{config.path}: {len(config.tenants)} tenants valid.")
     if strict and not_ready:
         raise DeployerError(f"{not_ready} tenant(s) are not ready to deploy (see above)")

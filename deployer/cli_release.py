@@ -15,7 +15,7 @@ from .state import DesiredAction
 from .versions import Rollback
 from .versions import history as read_history
 from .versions import rollback as do_rollback
-from .workflow import check_in_sync
+from .workflow import Context, Outcome, check_in_sync
 
 
 @click.command()
@@ -34,25 +34,39 @@ def apply(ctx: click.Context, plan_file: Path, fmt: str) -> None:
       deployer plan -t prod --out prod.plan.json     (in the pull request)
       deployer apply prod.plan.json                  (after approval)
     """
+    ctx.exit(worst(_apply_saved(context_of(ctx), plan_file, fmt)))
+
+
+def _apply_saved(
+    context: Context, plan_file: Path, fmt: str, only: str | None = None
+) -> list[Outcome]:
     saved = {t.tenant: t for t in read_plan_file(plan_file)}
-    context = context_of(ctx)
+    if only is not None and set(saved) != {only}:
+        raise RefusedError(f"{plan_file} is a plan for {', '.join(saved)}, not for {only}")
     for name in saved:
         context.config.tenant(name)
 
     def unchanged(name: str, plan: Plan, desired: DesiredAction) -> None:
         saved[name].check(desired, plan.basis)
 
-    outcomes = apply_with_confirmation(context, list(saved), yes=True, fmt=fmt, check=unchanged)
-    ctx.exit(worst(outcomes))
+    return apply_with_confirmation(context, list(saved), yes=True, fmt=fmt, check=unchanged)
 
 
 @click.command()
 @click.option("--to", "to", required=True, help="The stage to deploy (a name in `promotion:`).")
 @click.option("--force", is_flag=True, help="Deploy even if the stage before it is behind.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply exactly this saved plan of the stage (from `plan --out`) instead of a new one.",
+)
 @yes_option
 @output_option
 @click.pass_context
-def promote(ctx: click.Context, to: str, force: bool, yes: bool, fmt: str) -> None:
+def promote(
+    ctx: click.Context, to: str, force: bool, plan_file: Path | None, yes: bool, fmt: str
+) -> None:
     """Deploy a stage once the stage before it runs this very code.
 
     The order comes from `promotion:` in tenants.yaml (e.g. [dev, staging, prod]). The stage
@@ -63,6 +77,7 @@ def promote(ctx: click.Context, to: str, force: bool, yes: bool, fmt: str) -> No
     Examples:
       deployer promote --to staging --yes
       deployer promote --to prod
+      deployer promote --to prod --plan prod.plan.json     (the plan reviewed in CI)
     """
     context = context_of(ctx)
     order = context.config.promotion
@@ -144,5 +159,3 @@ def rollback(ctx: click.Context, tenant: str, to_version: int | None, yes: bool)
         "The next `deployer deploy` re-applies the repository's template; `deployer plan` "
         "shows the difference."
     )
-
-

@@ -203,3 +203,16 @@ def resolve_credentials(tenant: TenantConfig, env: Environment) -> ClientCredent
     return ClientCredentials(
         client_id, Secret(secret, creds.client_secret.describe()), creds.audience
     )
+
+
+def missing_values(
+    config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
+) -> tuple[dict[str, Secret], list[Problem]]:
+    """The tenant's secret values, and every credential or secret that is not set here."""
+    resolved = resolve_secrets(config, tenant, env, generate=generate)
+    problems = list(resolved.problems)
+    try:
+        resolve_credentials(tenant, env)
+    except ConfigError as exc:
+        problems = exc.problems + problems
+    return dict(resolved.values), problems

@@ -14,9 +14,9 @@ from .apply import Report, Waiter, Waits, apply_plan
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .desired import desired_action
-from .errors import ConfigError, DeployerError, NotReadyError
+from .errors import DeployerError, NotReadyError
 from .plan import Options, Plan, diff
-from .sources import Environment, Secret, resolve_credentials, resolve_secrets
+from .sources import Environment, Secret, missing_values
 from .state import DesiredAction, LiveState
 from .targets import TransportFactory, open_client, resolve_target
 
@@ -65,18 +65,13 @@ def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
 
 def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str, Secret]]:
     """Everything needed before the first request; all that is missing is named at once."""
-    resolved = resolve_secrets(ctx.config, tenant, ctx.env)
-    problems = list(resolved.problems)
-    try:
-        resolve_credentials(tenant, ctx.env)
-    except ConfigError as exc:
-        problems = exc.problems + problems
+    values, problems = missing_values(ctx.config, tenant, ctx.env)
     if problems:
         raise NotReadyError(tenant.name, problems)
     desired = desired_action(
-        ctx.config, tenant, resolved.values, commit=ctx.options.commit, dirty=ctx.options.dirty
+        ctx.config, tenant, values, commit=ctx.options.commit, dirty=ctx.options.dirty
     )
-    return desired, dict(resolved.values)
+    return desired, values
 
 
 def _options(ctx: Context) -> Options:
