@@ -21,6 +21,8 @@ import httpx
 
 from . import storage, tokens, wire
 from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
+from .login.app import LoginApp
+from .login.context import Tenant
 from .management import ManagementApi, find_route, new_id
 from .records import JSON, Action, Binding, Secret, TenantState
 from .settings import (
@@ -71,6 +73,9 @@ class Emulator:
         for client in self.settings.clients:
             self.state.clients[client.client_id] = client
         self.api = ManagementApi(self.state, self.settings)
+        self.login = LoginApp(
+            Tenant(self.state, self.api, self._lock, self._clock, self._save, domain)
+        )
         self._faults = Faults(self.settings)
         self._bucket = (
             TokenBucket(
@@ -102,6 +107,8 @@ class Emulator:
             time.sleep(self.settings.latency_seconds)
         method = method.upper()
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
+        if self.login.owns(method, path, lowered, body):
+            return self._login(method, path, query, lowered, body, started)
         with self._lock:
             now = self._clock()
             status = 0
@@ -111,6 +118,23 @@ class Emulator:
             finally:
                 self._log.append(
                     RequestLogEntry(method, path, query, status, time.perf_counter() - started, now)
+                )
+
+    def _login(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, t: float
+    ) -> Answer:
+        # Outside the lock (an Action may run for seconds), the rate limit and fault injection
+        # (the Authentication API is limited apart from the Management API).
+        status = 0
+        try:
+            status, answer_headers, content = self.login.handle(method, path, query, headers, body)
+            return status, answer_headers, content
+        finally:
+            with self._lock:
+                shown = self.login.loggable_query(query)
+                duration = time.perf_counter() - t
+                self._log.append(
+                    RequestLogEntry(method, path, shown, status, duration, self._clock())
                 )
 
     def _answer(
@@ -267,6 +291,28 @@ class Emulator:
         with self._lock:
             self.state.clients[client_id] = ClientSpec(client_id, client_secret, tuple(scopes))
             self._save()
+
+    def add_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        user_id: str | None = None,
+        user_metadata: Mapping[str, Any] | None = None,
+        app_metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A user who can log in (the password is kept as a scrypt hash); returns its user_id."""
+        return self.login.add_user(
+            email, password, user_id=user_id, user_metadata=user_metadata, app_metadata=app_metadata
+        )
+
+    def add_application(
+        self, client_id: str, *, name: str, callbacks: list[str], client_secret: str | None
+    ) -> None:
+        """An application users log in to; `client_secret=None` makes it public (PKCE)."""
+        self.login.add_application(
+            client_id, name=name, callbacks=callbacks, client_secret=client_secret
+        )
 
     def seed_action(
         self,

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .login.records import LoginState
 from .settings import ClientSpec
 
 JSON = dict[str, Any]
@@ -151,6 +152,8 @@ class TenantState:
     clients: dict[str, ClientSpec] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    # Users, applications, sessions and the login signing key (login/records.py).
+    login: LoginState = field(default_factory=LoginState)
 
     def find_by_name(self, name: str) -> Action | None:
         return next((a for a in self.actions.values() if a.name == name), None)
@@ -165,6 +168,7 @@ class TenantState:
             "clients": [asdict(c) for c in self.clients.values()],
             "actions": [asdict(a) for a in self.actions.values()],
             "bindings": {t: [asdict(b) for b in bs] for t, bs in self.bindings.items()},
+            "login": self.login.to_json(),
         }
 
     @classmethod
@@ -183,4 +187,5 @@ class TenantState:
             ]
             actions[a["id"]] = Action(**a)
         bindings = {t: [Binding(**b) for b in bs] for t, bs in data.get("bindings", {}).items()}
-        return cls(data["signing_key"], clients, actions, bindings)
+        login = LoginState.from_json(data.get("login"))
+        return cls(data["signing_key"], clients, actions, bindings, login)

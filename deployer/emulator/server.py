@@ -131,4 +131,7 @@ def serve(
         server.socket = context.wrap_socket(
             server.socket, server_side=True, do_handshake_on_connect=False
         )
-    return EmulatorServer(server, files)
+    running = EmulatorServer(server, files)
+    # Login pages, redirects and token issuers must name the address browsers actually use.
+    emulator.login.tenant.public_url = running.url
+    return running
