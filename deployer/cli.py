@@ -224,10 +224,13 @@ def validate(ctx: click.Context, strict: bool) -> None:
 
 
 def _register() -> None:
+    from consent.cli import consent
+
     from .cli_release import apply, history, promote, rollback
     from .emulator.cli import emulator
+    from .secrets_cli import secrets
 
-    for command in (apply, promote, history, rollback, emulator):
+    for command in (apply, promote, history, rollback, secrets, emulator, consent):
         cli.add_command(command)
 
 
