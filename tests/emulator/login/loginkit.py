@@ -133,7 +133,9 @@ class ConsentPage:
         return jwt.encode(claims, key or self.token_secret, "HS256")
 
 
-def verify_id_token(http: httpx.Client, token: str, *, issuer: str = f"{BASE}/") -> dict[str, Any]:
+def verify_id_token(
+    http: httpx.Client, token: str, *, issuer: str = f"{BASE}/", audience: str = CLIENT_ID
+) -> dict[str, Any]:
     """Verifies like a relying party: the key from the published JWKS, RS256 only."""
     keys = jwt.PyJWKSet.from_dict(http.get("/.well-known/jwks.json").json())
     kid = jwt.get_unverified_header(token)["kid"]
@@ -142,7 +144,7 @@ def verify_id_token(http: httpx.Client, token: str, *, issuer: str = f"{BASE}/")
         token,
         key.key,
         algorithms=["RS256"],
-        audience=CLIENT_ID,
+        audience=audience,
         issuer=issuer,
         options={"require": ["exp", "iat", "sub", "aud", "iss"]},
     )
