@@ -18,14 +18,7 @@ from .cli_common import all_option, config_of, tenant_names, tenant_option
 from .config import Config, SecretRef, TenantConfig
 from .errors import DeployerError
 from .secrets_report import LiveSide, LocalValue, TenantReport
-from .sources import (
-    GENERATED_BYTES,
-    Environment,
-    LocalSecretStore,
-    Secret,
-    resolve_secrets,
-    tenant_dir,
-)
+from .sources import GENERATED_BYTES, Environment, find_secrets
 from .targets import TransportFactory, open_client, resolve_target
 from .workflow import MAX_PARALLEL_TENANTS
 
@@ -53,25 +46,8 @@ def _stdout_is_terminal() -> bool:
 
 def local_values(config: Config, tenant: TenantConfig, env: Environment) -> dict[str, LocalValue]:
     """Each declared secret's source and value here; read only (nothing is generated)."""
-    resolved = resolve_secrets(config, tenant, env, generate=False)
-    store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
-    values: dict[str, LocalValue] = {}
-    for spec in config.manifest.secrets:
-        accepted = resolved.values.get(spec.name)
-        if accepted is not None:
-            values[spec.name] = LocalValue(accepted.source, accepted)
-            continue
-        # resolve_secrets drops a value that is too short; look again to tell that from unset.
-        ref = tenant.secrets.get(spec.name)
-        raw: str | None = None
-        source: str | None = None
-        if ref is not None:
-            raw, source = env.lookup(ref), ref.describe()
-        elif tenant.is_emulated and spec.required:
-            raw = store.load().get(spec.name)
-            source = f"generated ({store.path.relative_to(config.root)})"
-        values[spec.name] = LocalValue(source, Secret(raw, source or "") if raw else None)
-    return values
+    found = find_secrets(config, tenant, env, generate=False)
+    return {name: LocalValue(f.source, f.value) for name, f in found.items()}
 
 
 def _unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:

@@ -81,6 +81,11 @@ class Environment:
             return path.read_text(encoding="utf-8").strip() or None
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigError(
+                [Problem(f"cannot read secret file: {reason}", file=str(path))]
+            ) from None
 
 
 class LocalSecretStore:
@@ -92,9 +97,24 @@ class LocalSecretStore:
     def load(self) -> dict[str, str]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+        except FileNotFoundError:
             return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, json.JSONDecodeError) as exc:
+            # Silently starting afresh would deploy new secrets and lock every user out of
+            # their acceptance records; a person must decide.
+            raise ConfigError(
+                [
+                    Problem(
+                        f"cannot read the generated secrets ({exc}); fix or delete the file",
+                        file=str(self.path),
+                    )
+                ]
+            ) from None
+        if not isinstance(data, dict):
+            raise ConfigError(
+                [Problem("the generated secrets file is not a JSON object", file=str(self.path))]
+            )
+        return {str(k): str(v) for k, v in data.items()}
 
     def save(self, values: Mapping[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,53 +139,72 @@ class ResolvedSecrets:
     problems: tuple[Problem, ...] = ()
 
 
-def resolve_secrets(
+@dataclass(frozen=True)
+class Found:
+    """Where a secret's value comes from (None: no source at all) and the value, if set."""
+
+    source: str | None
+    value: Secret | None
+
+
+def find_secrets(
     config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
-) -> ResolvedSecrets:
-    """Every secret value for `tenant`, checked for presence and length.
+) -> dict[str, Found]:
+    """Every declared secret's source and value here, unchecked.
 
     For emulated tenants a required secret with no source in the config is generated once
     and kept in the tenant's git-ignored folder, so a fresh checkout deploys with no setup.
+    An unset variable that the config does name is a mistake to report, not to paper over.
     """
-    values: dict[str, Secret] = {}
-    problems: list[Problem] = []
     store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
     stored = store.load() if tenant.is_emulated else {}
+    found: dict[str, Found] = {}
     changed = False
     for spec in config.manifest.secrets:
         ref = tenant.secrets.get(spec.name)
-        value = env.lookup(ref) if ref else None
-        source = ref.describe() if ref else "generated"
-        # Generated only where the config names no source: an unset variable that the config
-        # does name is a mistake to report, not to paper over.
-        if ref is None and tenant.is_emulated and spec.required:
+        if ref is not None:
+            source: str | None = ref.describe()
+            value = env.lookup(ref)
+        elif tenant.is_emulated and spec.required:
+            source = f"generated ({store.path.relative_to(config.root)})"
             value = stored.get(spec.name)
             if value is None and generate:
                 value = stored[spec.name] = generate_secret()
                 changed = True
-            source = f"generated ({store.path.relative_to(config.root)})"
+        else:
+            source, value = None, None
+        found[spec.name] = Found(source, Secret(value, source or "") if value else None)
+    if changed:
+        store.save(stored)
+    return found
+
+
+def resolve_secrets(
+    config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
+) -> ResolvedSecrets:
+    """Every secret value for `tenant`, checked for presence and length."""
+    values: dict[str, Secret] = {}
+    problems: list[Problem] = []
+    found = find_secrets(config, tenant, env, generate=generate)
+    for spec in config.manifest.secrets:
+        source, value = found[spec.name].source, found[spec.name].value
+        field = f"tenants.{tenant.name}.secrets.{spec.name}"
         if value is None:
             if spec.required:
-                where = ref.describe() if ref else "nowhere (no source in tenants.yaml)"
+                where = source or "nowhere (no source in tenants.yaml)"
                 problems.append(
-                    Problem(
-                        f"secret {spec.name} is not set: it comes from {where}",
-                        field=f"tenants.{tenant.name}.secrets.{spec.name}",
-                    )
+                    Problem(f"secret {spec.name} is not set: it comes from {where}", field=field)
                 )
-            continue
-        if len(value) < MIN_SECRET_LENGTH:
+        elif len(value) < MIN_SECRET_LENGTH:
             problems.append(
                 Problem(
                     f"secret {spec.name} from {source} is too short ({len(value)} characters; "
                     f"at least {MIN_SECRET_LENGTH}): make one with `deployer secrets generate`",
-                    field=f"tenants.{tenant.name}.secrets.{spec.name}",
+                    field=field,
                 )
             )
-            continue
-        values[spec.name] = Secret(value, source)
-    if changed:
-        store.save(stored)
+        else:
+            values[spec.name] = value
     return ResolvedSecrets(values=values, problems=tuple(problems))
 
 

@@ -58,7 +58,10 @@ def test_deploy_without_a_terminal_needs_yes(run, project: Project) -> None:  # 
     result = run("deploy", "-t", "dev")
     assert result.exit_code == 1
     assert "add --yes" in result.stderr
-    assert project.writes("dev") == [] if "dev" in project.emulators else True
+    from deployer.emulator import Emulator
+
+    state = project.root / ".deployer" / "dev" / "emulator.json"
+    assert Emulator(FAST, state_path=state).state.actions == {}
 
 
 def test_dry_run_changes_nothing(run) -> None:  # type: ignore[no-untyped-def]
@@ -146,3 +149,22 @@ def test_render_writes_a_file(run, tmp_path: Path) -> None:  # type: ignore[no-u
     result = run("render", "-t", "dev", "-o", str(target))
     assert result.exit_code == 0
     assert target.read_text().startswith("// Managed by auth0-terms-deployer")
+
+
+def test_corrupt_generated_secrets_stop_instead_of_replacing_them(run, project: Project) -> None:  # type: ignore[no-untyped-def]
+    assert run("deploy", "-t", "local", "--yes").exit_code == 0
+    store = project.root / ".deployer" / "local" / "secrets.json"
+    store.write_text("{not json")
+    result = run("plan", "-t", "local")
+    assert result.exit_code == 1
+    assert "cannot read the generated secrets" in result.output
+    assert store.read_text() == "{not json"
+
+
+def test_unreadable_secret_file_is_named(run, project: Project) -> None:  # type: ignore[no-untyped-def]
+    (project.root / "secret-dir").mkdir()
+    project.edit_tenants(lambda t: t.replace("{env: DEV_RECORD_KEY}", "{file: secret-dir}"))
+    result = run("plan", "-t", "dev")
+    assert result.exit_code == 1
+    assert "cannot read secret file" in result.output and "secret-dir" in result.output
+    assert "Traceback" not in result.output
