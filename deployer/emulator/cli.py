@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from .emulator import Emulator
+from .login.demo import seed_demo as seed_demo_user
 from .server import serve
 from .settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SCOPES, EmulatorSettings
 
@@ -62,6 +63,12 @@ def emulator() -> None:
 @click.option("--fault-5xx", type=_share, default=0.0, help="Share of requests answered 5xx.")
 @click.option("--drop", type=_share, default=0.0, help="Share of connections dropped.")
 @click.option("--seed", type=int, default=None, help="Makes random faults reproducible.")
+@click.option(
+    "--seed-demo",
+    is_flag=True,
+    help="Add demo@example.com (a new password, printed) and an application demo-app "
+    "with the callback http://127.0.0.1:8401/callback, to log in by hand.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -76,6 +83,7 @@ def serve_command(
     fault_5xx: float,
     drop: float,
     seed: int | None,
+    seed_demo: bool,
 ) -> None:
     """Serve an emulated Auth0 tenant on loopback until Ctrl-C.
 
@@ -85,6 +93,9 @@ def serve_command(
       deployer emulator serve --tls --port 8443      HTTPS; prints the CA to trust
       deployer emulator serve --memory --rate-limit off --build-seconds 0
       deployer emulator serve --fault-5xx 0.1 --drop 0.05 --seed 1   an unreliable tenant
+      deployer emulator serve --seed-demo --state .deployer/local/emulator.json
+                                                     log in by hand through the local tenant's
+                                                     deployed Actions (deploy --tenant local first)
     """
     burst, per_second = rate_limit
     settings = EmulatorSettings(
@@ -117,6 +128,16 @@ def serve_command(
             f"-d grant_type=client_credentials -d client_id={DEFAULT_CLIENT_ID} "
             f"-d client_secret={DEFAULT_CLIENT_SECRET} -d audience={server.url}/api/v2/"
         )
+    click.echo(f"  login           {server.url}/.well-known/openid-configuration")
+    if seed_demo:
+        demo = seed_demo_user(tenant.login)
+        click.echo(f"  demo user       {demo.email}  password {demo.password}  (new each start)")
+        click.echo(
+            f"  demo app        client_id {demo.client_id}  client_secret "
+            f"{demo.client_secret} (public local credential)"
+        )
+        click.echo(f"  demo callback   {demo.callback}")
+        click.echo(f"  log in at       {demo.authorize_url(server.url)}")
     click.echo("Press Ctrl-C to stop.")
 
     stopping = threading.Event()

@@ -99,6 +99,19 @@ class LoginApp:
             self.tenant.save()
             return new_id
 
+    def set_password(self, email: str, password: str, *, create: bool = False) -> str:
+        """Gives the user with `email` a new password (or, with `create`, adds the user)."""
+        hashed = hash_password(password)
+        with self.tenant.lock:
+            user = self.tenant.login.user_by_email(email)
+            if user is not None:
+                user.password_hash, user.updated_at = hashed, self.tenant.now()
+                self.tenant.save()
+                return user.user_id
+        if not create:
+            raise KeyError(f"no user has the email {email!r}")
+        return self.add_user(email, password)
+
     def add_application(
         self, client_id: str, *, name: str, callbacks: list[str], client_secret: str | None
     ) -> None:

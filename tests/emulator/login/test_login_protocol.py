@@ -14,7 +14,6 @@ from loginkit import (
     BASE,
     CALLBACK,
     CLIENT_ID,
-    CLIENT_SECRET,
     EMAIL,
     PASSWORD,
     Browser,
