@@ -10,6 +10,7 @@ with its retries off; a 429 (nothing was done) is retried here, and any other fa
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from .state import Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecre
 
 READ_RETRIES = 5
 RATE_LIMIT_RETRIES = 5
+CONNECT_RETRIES = 2
 MAX_RATE_LIMIT_WAIT = 30.0
 REQUIRED_SCOPES = "read:actions create:actions update:actions"
 
@@ -93,9 +95,14 @@ def fetch_token(
         try:
             response = http.post(token_url, data=form)
         except httpx.TransportError as exc:
-            if attempt == RATE_LIMIT_RETRIES:
+            if _untrusted_certificate(exc):
+                raise Auth0Error(
+                    f"cannot reach {token_url}: its TLS certificate is not trusted (for an "
+                    "emulator, give its CA certificate with `ca:` in tenants.yaml)"
+                ) from None
+            if attempt >= CONNECT_RETRIES:
                 raise Auth0Error(f"cannot reach {token_url}: {type(exc).__name__}") from None
-            time.sleep(min(2.0**attempt, 10.0))
+            time.sleep(2.0**attempt)
             continue
         transient = response.status_code == 429 or response.status_code >= 500
         if transient and attempt < RATE_LIMIT_RETRIES:
@@ -120,6 +127,15 @@ def fetch_token(
             raise Auth0Error(f"the token endpoint {token_url} answered without an access_token")
         return token
     raise Auth0Error(f"the token endpoint {token_url} kept failing")  # pragma: no cover
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _wait_for(headers: Mapping[str, str], attempt: int) -> float:

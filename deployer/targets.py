@@ -7,8 +7,10 @@ the credentials differ.
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from auth0.management.client import Auth0
@@ -16,6 +18,7 @@ from auth0.management.client import Auth0
 from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
 from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
+from .errors import ConfigError, Problem
 from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -30,11 +33,7 @@ class Target:
     base_url: str  # https://host[:port], no path
     credentials: ClientCredentials
     transport: httpx.BaseTransport | None = None
-    verify: str | bool = True
-
-    @property
-    def host(self) -> str:
-        return httpx.URL(self.base_url).host
+    ca_file: Path | None = None  # trust this CA (a `deployer emulator serve --tls`) only
 
 
 # Tests set faster settings here; None is the emulator's default (Auth0's free tier).
@@ -65,8 +64,8 @@ def resolve_target(
     if tenant.domain is not None:
         return Target(f"https://{tenant.domain}", credentials)
     if isinstance(tenant.emulator, EmulatorURL):
-        verify: str | bool = str(config.root / tenant.emulator.ca) if tenant.emulator.ca else True
-        return Target(tenant.emulator.url.rstrip("/"), credentials, verify=verify)
+        ca = config.root / tenant.emulator.ca if tenant.emulator.ca else None
+        return Target(tenant.emulator.url.rstrip("/"), credentials, ca_file=ca)
     transport = transports(tenant) if transports else embedded_emulator_transport(config, tenant)
     return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
 
@@ -75,8 +74,21 @@ def resolve_target(
 def open_client(target: Target) -> Iterator[Auth0Client]:
     if target.transport is not None:
         http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT)
+    elif target.ca_file is not None:
+        try:
+            context = ssl.create_default_context(cafile=str(target.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                [
+                    Problem(
+                        f"cannot load the emulator's CA certificate: {exc}",
+                        file=str(target.ca_file),
+                    )
+                ]
+            ) from None
+        http = httpx.Client(verify=context, timeout=HTTP_TIMEOUT)
     else:
-        http = httpx.Client(verify=target.verify, timeout=HTTP_TIMEOUT)
+        http = httpx.Client(timeout=HTTP_TIMEOUT)
     with http:
         token = fetch_token(
             http,
