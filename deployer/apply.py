@@ -31,7 +31,7 @@ class Waits:
     deploy_timeout: float = 120.0
     bind_timeout: float = 60.0
     first_poll: float = 0.25
-    max_poll: float = 5.0
+    max_poll: float = 2.0
 
 
 class Waiter:
