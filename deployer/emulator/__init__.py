@@ -41,6 +41,11 @@ Talking to it in process (no socket):
                    httpx_client=httpx.Client(transport=emu.transport()))
 
 Over the network, see `serve()` and `deployer emulator serve --help`.
+
+Logins. Outside /api/v2 the tenant also runs a real authorization code login through the
+post-login Actions it holds (deployed code, live secrets, binding order): seed users and
+applications with `Emulator.add_user` / `Emulator.add_application`, or `serve --seed-demo`.
+See `login/__init__.py`.
 """
 
 from __future__ import annotations
