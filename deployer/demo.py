@@ -37,7 +37,7 @@ from consent.app import create_app as create_consent_app
 from consent.settings import DEFAULT_TERMS_DIR, ConsentSettings, SettingsError
 from consent.terms import terms_file
 
-from .config import TenantConfig
+from .config import TenantConfig, load_config
 from .emulator import Emulator, EmulatorServer, EmulatorSettings, serve
 from .emulator.login.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL
 from .errors import ConfigError, DeployerError, Problem
@@ -166,8 +166,13 @@ class RunningDemo:
         return self.emulator_server.url
 
     def deploy(self) -> Outcome:
-        """Deploys the configuration again, into the served emulator (its only writer)."""
-        return _deploy(self._context, self.tenant)
+        """Deploys tenants.yaml as it is now into the served emulator (its only writer).
+
+        The consent page and the application keep running: a new terms version, say, is asked
+        for at the next login.
+        """
+        config = load_config(self._context.config.path)
+        return _deploy(dataclasses.replace(self._context, config=config), self.tenant)
 
     def stop(self) -> None:
         while self._stops:

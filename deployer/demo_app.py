@@ -355,7 +355,7 @@ _STYLE = """
 body { margin: 0; background: #f5f7fa; color: var(--ink);
        font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 header { background: #fff; border-bottom: 1px solid var(--line); }
-header div, main { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem; }
+header div, main { max-width: 54rem; margin: 0 auto; padding: 0 1.25rem; }
 header div { display: flex; align-items: center; justify-content: space-between;
              height: 3.5rem; }
 header strong { font-size: 1.05rem; }
@@ -382,7 +382,12 @@ th, td { text-align: left; vertical-align: top; padding: .45rem .6rem;
          border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
 td code { font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
-td.name { width: 38%; }
+td.name { width: 1%; white-space: nowrap; }  /* as narrow as the names; values get the rest */
+td.name code { word-break: normal; }
+@media (max-width: 40rem) {
+  td.name { white-space: normal; }
+  td.name code { word-break: break-all; }
+}
 tr.mark td { background: var(--mark); font-weight: 600; }
 .when { display: block; color: var(--muted); font-weight: 400; }
 .badge { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 4px;
