@@ -1,0 +1,111 @@
+"""Helpers for the browser tests: `deployer demo`'s servers in process, driven by Debian's
+Chromium through Playwright (the fixtures are in conftest.py).
+
+Each test gets its own project in tmp_path (a tenants file whose `local` terms url is on a free
+port, so a running `deployer demo` never collides), its own demo (emulator, consent page,
+sample application, all on free ports, fast emulator settings) and a fresh browser context.
+Screenshots of each step go to test-artifacts/browser/<test name>/NN-step.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from deployer.apply import Waits
+from deployer.config import load_config
+from deployer.emulator import EmulatorSettings
+from deployer.sources import Environment
+from deployer.workflow import Context, RunOptions
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+# What Chromium needs on these machines (headless and no sandbox are Playwright's own flags;
+# Playwright also gives every launch a fresh, empty --user-data-dir).
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAST = EmulatorSettings(build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None)
+FAST_WAITS = Waits(
+    build_timeout=10, deploy_timeout=10, bind_timeout=10, first_poll=0.01, max_poll=0.05
+)
+VERSION = "2026-11-01"
+NEW_VERSION = "2026-12-01"
+NAMESPACE = "https://example.com/"
+
+TENANTS_YAML = """\
+version: 1
+action: accept-terms
+tenants:
+  local:
+    emulator: embedded
+    action:
+      terms: {{url: "http://127.0.0.1:{port}/terms", version: "{version}"}}
+      claims: {{namespace: "{namespace}"}}
+"""
+
+
+def skip_without_chromium() -> None:
+    """The browser tests need Debian's Chromium (Playwright cannot download its own here)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium); "
+            ".ci/run does",
+            allow_module_level=True,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Project:
+    root: Path
+
+    @property
+    def tenants_file(self) -> Path:
+        return self.root / "tenants.yaml"
+
+    @property
+    def terms_dir(self) -> Path:
+        return self.root / "terms"
+
+    def set_version(self, version: str) -> None:
+        text = self.tenants_file.read_text()
+        self.tenants_file.write_text(re.sub(r'version: "[^"]+"', f'version: "{version}"', text))
+
+    def context(self) -> Context:
+        return Context(
+            config=load_config(self.tenants_file),
+            env=Environment(self.root, environ={}),
+            report=lambda line: None,
+            options=RunOptions(waits=FAST_WAITS),
+        )
+
+
+@dataclass
+class Shots:
+    """Numbered full-page screenshots in the test's own folder."""
+
+    folder: Path
+    taken: list[Path] = field(default_factory=list)
+
+    def __call__(self, page: Page, step: str) -> Path:
+        path = self.folder / f"{len(self.taken) + 1:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.taken.append(path)
+        return path
