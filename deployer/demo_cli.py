@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -12,6 +13,7 @@ import click
 from .cli_common import context_of
 from .config import DEFAULT_CONFIG
 from .demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
+from .errors import DeployerError
 
 _port = click.IntRange(0, 65535)
 
@@ -70,16 +72,22 @@ def demo(
     root = ctx.find_root()
     if root.obj is None:  # run on its own, not under the `deployer` group
         root.obj = Path(DEFAULT_CONFIG)
-    context = context_of(ctx)
-    click.echo(f"Deploying to {tenant} ..." if not no_deploy else "Starting ...", err=True)
-    running = start_demo(
-        context,
-        tenant,
-        app_port=app_port,
-        emulator_port=emulator_port,
-        deploy=not no_deploy,
-        terms_dir=terms_dir,
-    )
+    click.echo(f"Starting the demo of tenant {tenant} ...", err=True)
+    try:
+        running = start_demo(
+            context_of(ctx),
+            tenant,
+            app_port=app_port,
+            emulator_port=emulator_port,
+            deploy=not no_deploy,
+            terms_dir=terms_dir,
+        )
+    except DeployerError as exc:
+        # As the `deployer` group reports errors, also when this command runs on its own.
+        if root.params.get("debug"):
+            raise
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        sys.exit(exc.exit_code)
     try:
         for note in running.notes:
             click.secho(f"Note: {note}", fg="yellow", err=True)

@@ -84,6 +84,12 @@ class Project:
     def terms_dir(self) -> Path:
         return self.root / "terms"
 
+    @property
+    def terms_url(self) -> str:
+        found = re.search(r'url: "([^"]+)"', self.tenants_file.read_text())
+        assert found is not None
+        return found.group(1)
+
     def set_version(self, version: str) -> None:
         text = self.tenants_file.read_text()
         self.tenants_file.write_text(re.sub(r'version: "[^"]+"', f'version: "{version}"', text))

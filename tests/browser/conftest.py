@@ -68,12 +68,25 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1000, "height": 760})
+def _page(browser: Browser, *, scripts: bool) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1000, "height": 760}, java_script_enabled=scripts
+    )
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A new browser context (no cookies) and its page."""
+    yield from _page(browser, scripts=True)
+
+
+@pytest.fixture
+def no_script_page(browser: Browser) -> Iterator[Page]:
+    """The same with JavaScript turned off."""
+    yield from _page(browser, scripts=False)
 
 
 @pytest.fixture

@@ -98,13 +98,19 @@ def test_accept_then_straight_through_then_asked_again_for_new_terms(
 
 
 def test_declining_ends_at_the_app_with_access_denied(
-    page: Page, demo: RunningDemo, shots: Shots
+    no_script_page: Page, demo: RunningDemo, shots: Shots
 ) -> None:
+    # Without JavaScript the answer page stays until its Continue button is pressed, so it can
+    # be seen (and its fallback for browsers without scripts is tested).
+    page = no_script_page
     page.goto(demo.app_url)
     sign_in(page, demo, shots, "#sign-in", "login-form")
     at_terms(page, demo, VERSION)
     shots(page, "terms")
     page.get_by_role("button", name="Decline").click()
+    expect(page.locator("h1")).to_have_text("You declined the terms")
+    shots(page, "answer-to-post")
+    page.get_by_role("button", name="Continue").click()
 
     page.wait_for_url(f"{demo.app_url}/callback?**")
     expect(page.locator("#error-code")).to_have_text("access_denied")
