@@ -227,10 +227,11 @@ def _register() -> None:
     from consent.cli import consent
 
     from .cli_release import apply, history, promote, rollback
+    from .demo_cli import demo
     from .emulator.cli import emulator
     from .secrets_cli import secrets
 
-    for command in (apply, promote, history, rollback, secrets, emulator, consent):
+    for command in (apply, promote, history, rollback, secrets, emulator, consent, demo):
         cli.add_command(command)
 
 

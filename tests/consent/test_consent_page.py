@@ -83,7 +83,7 @@ def test_the_shipped_example_terms_render(
     page = _get(make_client(terms_dir=shipped_terms), session_token(keys.current))
 
     assert page.status_code == 200
-    assert "Terms of Service</h2>" in page.text
+    assert "1. Who we are</h3>" in page.text
 
 
 def test_previous_secret_is_accepted_during_a_rotation(make_client: MakeClient, keys: Keys) -> None:
