@@ -6,7 +6,6 @@ in-process httpx transport and the loopback HTTP(S) server are thin shells aroun
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 import threading
@@ -19,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from . import storage, tokens, wire
+from . import credentials, storage
 from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
 from .login.app import LoginApp
 from .login.context import Tenant
@@ -28,7 +27,6 @@ from .records import JSON, Action, Binding, Secret, TenantState
 from .settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
-    TOKEN_LIFETIME_SECONDS,
     ClientSpec,
     EmulatorSettings,
 )
@@ -185,12 +183,12 @@ class Emulator:
         now: float,
     ) -> tuple[int, JSON | None]:
         if path == "/oauth/token" and method == "POST":
-            return self._token(headers, body, now)
+            return credentials.client_credentials(self.state, self.domain, headers, body, now)
         found = find_route(method, path[len(API_PREFIX) :]) if path.startswith(API_PREFIX) else None
         if found is None:
             raise ApiError(404, "Not Found")
         route, ids = found
-        scopes = self._authenticate(headers, now)
+        scopes = credentials.authenticate(self.state, headers, now)
         if route.scope not in scopes:
             raise ApiError(
                 403,
@@ -210,72 +208,6 @@ class Emulator:
             if changed or route.mutates:
                 self._save()
 
-    # -- authentication -------------------------------------------------------------------
-
-    def _token(self, headers: Mapping[str, str], body: bytes, now: float) -> tuple[int, JSON]:
-        fields: Mapping[str, Any]
-        try:
-            if "json" in headers.get("content-type", ""):
-                loaded = json.loads(body or b"{}")
-                fields = loaded if isinstance(loaded, dict) else {}
-            else:
-                fields = dict(parse_qsl(body.decode()))
-        except ValueError:
-            return 400, wire.token_error("invalid_request", "Invalid request body.")
-        grant = fields.get("grant_type")
-        if grant != "client_credentials":
-            # UNCONFIRMED: Auth0 may answer 403 here; 400 is RFC 6749's answer.
-            return 400, wire.token_error(
-                "unsupported_grant_type", f"Unsupported grant type: {grant}"
-            )
-        client = self.state.clients.get(str(fields.get("client_id", "")))
-        offered = str(fields.get("client_secret", ""))
-        if client is None or not hmac.compare_digest(client.client_secret, offered):
-            return 401, wire.token_error("access_denied", "Unauthorized")
-        audience = fields.get("audience")
-        hosts = {self.domain, headers.get("host", self.domain)}
-        # Auth0's audience is always https; http is accepted only because the emulator can
-        # be served over plain HTTP, where a client may build the audience from its base URL.
-        if audience not in {f"{s}://{h}/api/v2/" for h in hosts for s in ("https", "http")}:
-            return 403, wire.token_error(
-                "access_denied", f"Service not enabled within domain: {audience}"
-            )
-        requested = str(fields.get("scope") or "").split()
-        granted = [s for s in requested if s in client.scopes] if requested else client.scopes
-        return 200, {
-            "access_token": self._mint(client.client_id, granted, now),
-            "scope": " ".join(granted),
-            "expires_in": TOKEN_LIFETIME_SECONDS,
-            "token_type": "Bearer",
-        }
-
-    def _mint(self, client_id: str, scopes: Iterable[str], now: float) -> str:
-        claims = {
-            "iss": f"https://{self.domain}/",
-            "sub": f"{client_id}@clients",
-            "aud": f"https://{self.domain}/api/v2/",
-            "iat": int(now),
-            "exp": int(now) + TOKEN_LIFETIME_SECONDS,
-            "scope": " ".join(scopes),
-            "gty": "client-credentials",
-            "azp": client_id,
-        }
-        return tokens.sign(claims, self.state.signing_key)
-
-    def _authenticate(self, headers: Mapping[str, str], now: float) -> set[str]:
-        header = headers.get("authorization", "")
-        if not header:
-            # UNCONFIRMED: Auth0's text when no token is sent at all.
-            raise _unauthorized("Missing authentication")
-        scheme, _, token = header.partition(" ")
-        claims = tokens.verify(token.strip(), self.state.signing_key)
-        if scheme.lower() != "bearer" or claims is None:
-            raise _unauthorized("Invalid token.")
-        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
-            # UNCONFIRMED: Auth0's text for an expired token.
-            raise _unauthorized("Expired token received for JSON Web Token validation")
-        return set(str(claims.get("scope", "")).split())
-
     # -- helpers for tests, the CLI and later issues ----------------------------------------
 
     def issue_token(
@@ -285,7 +217,7 @@ class Emulator:
         with self._lock:
             client = self.state.clients[client_id]
             granted = client.scopes if scopes is None else tuple(scopes)
-            return self._mint(client_id, granted, self._clock())
+            return credentials.mint(self.state, self.domain, client_id, granted, self._clock())
 
     def add_client(self, client_id: str, client_secret: str, scopes: Iterable[str]) -> None:
         with self._lock:
@@ -423,11 +355,6 @@ class Emulator:
     def _save(self) -> None:
         if self.state_path is not None:
             storage.save(self.state, self.state_path)
-
-
-def _unauthorized(message: str) -> ApiError:
-    # UNCONFIRMED: the `attributes` member, as Auth0's hapi-based front end adds it.
-    return ApiError(401, message, attributes={"error": message})
 
 
 class EmulatorTransport(httpx.BaseTransport):

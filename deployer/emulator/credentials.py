@@ -1,0 +1,91 @@
+"""The client-credentials grant and the bearer check of the Management API.
+
+Tokens are HS256 JWTs signed with the tenant's own key (see tokens.py), like Auth0's in shape.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from . import tokens, wire
+from .records import JSON, TenantState
+from .settings import TOKEN_LIFETIME_SECONDS
+from .wire import ApiError
+
+
+def client_credentials(
+    state: TenantState, domain: str, headers: Mapping[str, str], body: bytes, now: float
+) -> tuple[int, JSON]:
+    """POST /oauth/token with grant_type=client_credentials (form or JSON body)."""
+    fields: Mapping[str, Any]
+    try:
+        if "json" in headers.get("content-type", ""):
+            loaded = json.loads(body or b"{}")
+            fields = loaded if isinstance(loaded, dict) else {}
+        else:
+            fields = dict(parse_qsl(body.decode()))
+    except ValueError:
+        return 400, wire.token_error("invalid_request", "Invalid request body.")
+    grant = fields.get("grant_type")
+    if grant != "client_credentials":
+        # UNCONFIRMED: Auth0 may answer 403 here; 400 is RFC 6749's answer.
+        return 400, wire.token_error("unsupported_grant_type", f"Unsupported grant type: {grant}")
+    client = state.clients.get(str(fields.get("client_id", "")))
+    offered = str(fields.get("client_secret", ""))
+    if client is None or not hmac.compare_digest(client.client_secret, offered):
+        return 401, wire.token_error("access_denied", "Unauthorized")
+    audience = fields.get("audience")
+    hosts = {domain, headers.get("host", domain)}
+    # Auth0's audience is always https; http is accepted only because the emulator can
+    # be served over plain HTTP, where a client may build the audience from its base URL.
+    if audience not in {f"{s}://{h}/api/v2/" for h in hosts for s in ("https", "http")}:
+        return 403, wire.token_error(
+            "access_denied", f"Service not enabled within domain: {audience}"
+        )
+    requested = str(fields.get("scope") or "").split()
+    granted = [s for s in requested if s in client.scopes] if requested else client.scopes
+    return 200, {
+        "access_token": mint(state, domain, client.client_id, granted, now),
+        "scope": " ".join(granted),
+        "expires_in": TOKEN_LIFETIME_SECONDS,
+        "token_type": "Bearer",
+    }
+
+
+def mint(state: TenantState, domain: str, client_id: str, scopes: Iterable[str], now: float) -> str:
+    claims = {
+        "iss": f"https://{domain}/",
+        "sub": f"{client_id}@clients",
+        "aud": f"https://{domain}/api/v2/",
+        "iat": int(now),
+        "exp": int(now) + TOKEN_LIFETIME_SECONDS,
+        "scope": " ".join(scopes),
+        "gty": "client-credentials",
+        "azp": client_id,
+    }
+    return tokens.sign(claims, state.signing_key)
+
+
+def authenticate(state: TenantState, headers: Mapping[str, str], now: float) -> set[str]:
+    """The scopes of a valid bearer token, or a 401 as Auth0 answers it."""
+    header = headers.get("authorization", "")
+    if not header:
+        # UNCONFIRMED: Auth0's text when no token is sent at all.
+        raise _unauthorized("Missing authentication")
+    scheme, _, token = header.partition(" ")
+    claims = tokens.verify(token.strip(), state.signing_key)
+    if scheme.lower() != "bearer" or claims is None:
+        raise _unauthorized("Invalid token.")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        # UNCONFIRMED: Auth0's text for an expired token.
+        raise _unauthorized("Expired token received for JSON Web Token validation")
+    return set(str(claims.get("scope", "")).split())
+
+
+def _unauthorized(message: str) -> ApiError:
+    # UNCONFIRMED: the `attributes` member, as Auth0's hapi-based front end adds it.
+    return ApiError(401, message, attributes={"error": message})
