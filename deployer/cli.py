@@ -154,7 +154,7 @@ def deploy(
     context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
     names = tenant_names(context.config, tenants, all_tenants)
     if dry_run:
-        ctx.invoke(plan, tenants=tuple(names), fmt=fmt)
+        ctx.invoke(plan, tenants=tuple(names), fmt=fmt, adopt=adopt, prune_secrets=prune_secrets)
         return
     ctx.exit(worst(apply_with_confirmation(context, names, yes=yes, fmt=fmt)))
 

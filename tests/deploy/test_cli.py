@@ -168,3 +168,16 @@ def test_unreadable_secret_file_is_named(run, project: Project) -> None:  # type
     assert result.exit_code == 1
     assert "cannot read secret file" in result.output and "secret-dir" in result.output
     assert "Traceback" not in result.output
+
+
+def test_dry_run_passes_adopt_on_to_the_plan(run, project: Project) -> None:  # type: ignore[no-untyped-def]
+    from deployer.emulator import Emulator
+
+    state = project.root / ".deployer" / "dev" / "emulator.json"
+    state.parent.mkdir(parents=True)
+    Emulator(FAST, state_path=state).seed_action("Accept Terms", code="// made by hand\n")
+    refused = run("deploy", "-t", "dev", "--dry-run")
+    assert refused.exit_code == 1 and "--adopt" in refused.stdout
+    adopted = run("deploy", "-t", "dev", "--dry-run", "--adopt")
+    assert adopted.exit_code == 0, adopted.output
+    assert "adopting the existing action" in adopted.stdout
