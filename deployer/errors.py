@@ -52,13 +52,9 @@ class ConfigError(DeployerError):
 class NotReadyError(ConfigError):
     """A tenant cannot be planned here: its credentials or secrets are not set."""
 
-    def __init__(self, tenant: str, problems: list[Problem]) -> None:
-        super().__init__(problems)
-        lines = "\n".join(f"  - {p.message}" for p in problems)
-        self.args = (f"not ready: {len(problems)} value(s) are not set here\n{lines}",)
-
     def __str__(self) -> str:
-        return str(self.args[0])
+        lines = "\n".join(f"  - {p.message}" for p in self.problems)
+        return f"not ready: {len(self.problems)} value(s) are not set here\n{lines}"
 
 
 class RenderError(DeployerError):

@@ -86,6 +86,13 @@ def parse_header(code: str | None) -> Header | None:
     )
 
 
+def strip_header(code: str) -> str:
+    """The code below the managed header (all of it, for code that is not ours)."""
+    if not code.startswith(MARKER):
+        return code
+    return code.split("\n", 2)[2] if code.count("\n") >= 2 else ""
+
+
 def without_provenance(code: str) -> str:
     """The code with the commit left out of its header, for comparing two renderings.
 
@@ -95,6 +102,5 @@ def without_provenance(code: str) -> str:
     header = parse_header(code)
     if header is None or header.commit is None:
         return code
-    body = code.split("\n", 2)[2] if code.count("\n") >= 2 else ""
     plain = Header(header.tenant, header.action, header.fingerprints)
-    return format_header(plain) + body
+    return format_header(plain) + strip_header(code)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import After, Before, BindingPosition
 from .errors import RefusedError
-from .header import MARKER, without_provenance
+from .header import strip_header, without_provenance
 from .state import (
     DesiredAction,
     LiveAction,
@@ -117,12 +117,6 @@ class Options:
     prune_secrets: bool = False
     # Secret names the Action's manifest knows (a live one outside this set is "unknown").
     known_secrets: frozenset[str] = field(default_factory=frozenset)
-
-
-def strip_header(code: str) -> str:
-    if not code.startswith(MARKER):
-        return code
-    return code.split("\n", 2)[2] if code.count("\n") >= 2 else ""
 
 
 def unified(old: str, new: str, old_name: str, new_name: str) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from .apply import Waiter
 from .client import Auth0Client, VersionInfo
 from .errors import RefusedError
-from .header import parse_header
-from .plan import strip_header, unified
+from .header import parse_header, strip_header
+from .plan import unified
 from .state import LiveAction
 from .targets import open_client, resolve_target
 from .workflow import Context

@@ -67,7 +67,7 @@ def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str
     """Everything needed before the first request; all that is missing is named at once."""
     values, problems = missing_values(ctx.config, tenant, ctx.env)
     if problems:
-        raise NotReadyError(tenant.name, problems)
+        raise NotReadyError(problems)
     desired = desired_action(
         ctx.config, tenant, values, commit=ctx.options.commit, dirty=ctx.options.dirty
     )
