@@ -1,5 +1,5 @@
 """`python -m deployer.emulator serve ...`, the same as `deployer emulator serve ...`."""
 
-from .cli import emulator
+from ..cli.emulator import emulator
 
 emulator(prog_name="python -m deployer.emulator")

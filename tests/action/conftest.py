@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from actionkit import REPO, Harness, RenderTenant, Secrets, write_tenants
+from support.action import REPO, Harness, RenderTenant, Secrets, write_tenants
 
 from deployer.config import load_config
 from deployer.header import Header

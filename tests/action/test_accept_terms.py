@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import jwt
 import pytest
-from actionkit import (
+from support.action import (
     DECLINED_REASON,
     DENY_REASON,
     OTHER_USER_ID,
@@ -28,8 +28,8 @@ from actionkit import (
     signed_record,
 )
 
+from deployer.emulator.login.runtime import RuntimeResult
 from deployer.params import ActionParams
-from deployer.runtime import RuntimeResult
 
 Expect = Literal["redirect", "claims", "deny", "declined", "untouched"]
 RecordKind = Literal[

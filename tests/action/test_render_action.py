@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from actionkit import ACTION_DIR, REPO, Harness, Secrets, write_tenants
+from support.action import ACTION_DIR, REPO, Harness, Secrets, write_tenants
 
 from deployer.config import load_config
 from deployer.errors import RenderError

@@ -1,4 +1,4 @@
-"""The local post-login runtime itself (actions/runtime), with small hand-written Actions."""
+"""The local post-login runtime itself, with small hand-written Actions."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import jwt
 import pytest
-from actionkit import TENANT_DOMAIN, USER_ID, fake_secret, hs256_with_header
+from support.action import TENANT_DOMAIN, USER_ID, fake_secret, hs256_with_header
 
-from deployer.runtime import RuntimeResult, RuntimeSimulationError, run_post_login
+from deployer.emulator.login.runtime import RuntimeResult, RuntimeSimulationError, run_post_login
 
 STATE = "state-0123456789"
 EXPOSE = "https://test.example/out"
@@ -358,6 +358,6 @@ def test_bad_input_raises_without_secrets() -> None:
 
 
 def test_missing_node_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("deployer.runtime.shutil.which", lambda _name: None)
+    monkeypatch.setattr("deployer.emulator.login.runtime.shutil.which", lambda _name: None)
     with pytest.raises(RuntimeSimulationError, match="node is not installed"):
         _execute("exports.onExecutePostLogin = async () => {};")

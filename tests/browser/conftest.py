@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import (
+from playwright.sync_api import Browser, Page, sync_playwright
+from support.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -22,7 +23,6 @@ from browserkit import (
     Shots,
     free_port,
 )
-from playwright.sync_api import Browser, Page, sync_playwright
 
 from deployer.demo import RunningDemo, start_demo
 
@@ -35,7 +35,7 @@ def project(tmp_path: Path) -> Project:
     )
     terms = tmp_path / "terms"
     terms.mkdir()
-    shutil.copy(REPO / "consent" / "terms" / f"{VERSION}.md", terms / f"{VERSION}.md")
+    shutil.copy(REPO / "deployer" / "consent" / "terms" / f"{VERSION}.md", terms / f"{VERSION}.md")
     (terms / f"{NEW_VERSION}.md").write_text(
         f"# What changed on {NEW_VERSION}\n\n"
         "We now keep sign-in records for 90 days instead of 30.\n\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browserkit import Project
+from support.browser import Project
 
 # The command run on its own (not yet under the `deployer` group), with fast emulator builds.
 SCRIPT = """
@@ -24,7 +24,7 @@ from deployer.emulator import EmulatorSettings
 targets.embedded_settings = EmulatorSettings(
     build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None
 )
-from deployer.demo_cli import demo
+from deployer.cli.demo import demo
 demo(sys.argv[1:], prog_name="deployer demo")
 """
 

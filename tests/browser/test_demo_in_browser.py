@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
-from browserkit import NAMESPACE, NEW_VERSION, VERSION, Project, Shots, skip_without_chromium
 from playwright.sync_api import Page, Request, Route, expect
+from support.browser import NAMESPACE, NEW_VERSION, VERSION, Project, Shots, skip_without_chromium
 
 from deployer.demo import RunningDemo
 

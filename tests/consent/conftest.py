@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from consentkit import (
+from support.consent import (
     DOMAIN,
     OLD_VERSION,
     REPO,
@@ -18,9 +18,9 @@ from consentkit import (
     TestClient,
 )
 
-from consent import ConsentSettings, create_app
+from deployer.consent import ConsentSettings, create_app
 
-SHIPPED_TERMS = REPO / "consent" / "terms"
+SHIPPED_TERMS = REPO / "deployer" / "consent" / "terms"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 import pytest
-from consentkit import (
+from support.consent import (
     DOMAIN,
     STATE,
     TERMS_MARKER,
@@ -23,9 +23,9 @@ from consentkit import (
     session_token,
 )
 
-from consent import ConsentSettings
-from consent.app import CSRF_COOKIE, CSRF_COOKIE_HTTPS
-from consent.tokens import csrf_token
+from deployer.consent import ConsentSettings
+from deployer.consent.app import CSRF_COOKIE, CSRF_COOKIE_HTTPS
+from deployer.consent.tokens import csrf_token
 
 
 def _open(client: TestClient, token: str, state: str = STATE) -> Form:

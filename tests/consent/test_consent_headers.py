@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from consentkit import STATE, Keys, MakeClient, TestClient, only_form, session_token
+from support.consent import STATE, Keys, MakeClient, TestClient, only_form, session_token
 
 COMMON = {
     "x-frame-options": "DENY",

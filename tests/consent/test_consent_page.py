@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 import pytest
-from consentkit import (
+from support.consent import (
     DOMAIN,
     OLD_VERSION,
     STATE,

@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from consentkit import REPO, USER_ID, Keys, MakeClient, fake_secret, only_form
+from support.consent import REPO, USER_ID, Keys, MakeClient, fake_secret, only_form
 
 from deployer.config import load_config
+from deployer.emulator.login.runtime import RuntimeResult, run_post_login
 from deployer.header import Header
 from deployer.params import ActionParams
 from deployer.render import render_action
-from deployer.runtime import RuntimeResult, run_post_login
 
 TENANT = "local"
 # The runtime's `iss`, and the page's CONSENT_AUTH0_DOMAIN: the emulator's host and port.

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from consentkit import DOMAIN, Keys
+from support.consent import DOMAIN, Keys
 
-from consent import ConsentSettings, SettingsError
-from consent.cli import consent
+from deployer.cli.consent import consent
+from deployer.consent import ConsentSettings, SettingsError
 
 
 def _env(keys: Keys, terms_dir: Path, **extra: str) -> dict[str, str]:

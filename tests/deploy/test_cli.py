@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.project import FAST, Project
 
 import deployer.targets
 from deployer.cli import cli
-
-from .conftest import FAST, Project
 
 
 @pytest.fixture

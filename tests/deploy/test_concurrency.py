@@ -7,12 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from support.project import Project
 
 import deployer.apply
 from deployer.header import without_provenance
 from deployer.workflow import Outcome, deploy_tenant, guarded, plan_tenant
-
-from .conftest import Project
 
 NAME = "Accept Terms"
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support.project import Project
 
 from deployer.plan import BindAction, CreateAction, DeployAction, UpdateAction
 from deployer.workflow import deploy_tenant, plan_tenant
-
-from .conftest import Project
 
 NAME = "Accept Terms"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from support.project import FAST, Project
 
 import deployer.targets
 from deployer.cli import cli
@@ -15,8 +16,6 @@ from deployer.header import parse_header
 from deployer.plan import DeployAction
 from deployer.versions import history
 from deployer.workflow import deploy_tenant, plan_tenant
-
-from .conftest import FAST, Project
 
 NAME = "Accept Terms"
 

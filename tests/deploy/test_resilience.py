@@ -6,12 +6,11 @@ import dataclasses
 import time
 
 import pytest
+from support.project import FAST, Project
 
 import deployer.apply
 from deployer.plan import BindAction, DeployAction
 from deployer.workflow import deploy_tenant, guarded, plan_tenant
-
-from .conftest import FAST, Project
 
 NAME = "Accept Terms"
 REAL_SLEEP = time.sleep

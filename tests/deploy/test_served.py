@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.project import FAST, Project
 
 from deployer.emulator import Emulator, EmulatorServer, serve
 from deployer.workflow import Context, deploy_tenant, guarded, plan_tenant
-
-from .conftest import FAST, Project
 
 
 @pytest.fixture

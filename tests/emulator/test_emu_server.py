@@ -20,6 +20,7 @@ from auth0.management.types import ActionBindingRef, ActionBindingWithRef, Actio
 from click.testing import CliRunner
 from cryptography import x509
 
+from deployer.cli.emulator import emulator as emulator_cli
 from deployer.emulator import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -28,7 +29,6 @@ from deployer.emulator import (
     EmulatorSettings,
     serve,
 )
-from deployer.emulator.cli import emulator as emulator_cli
 
 # Real time here (sockets and threads); short enough to keep the tests quick.
 Grant = Callable[..., dict[str, str]]

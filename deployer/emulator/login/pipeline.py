@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ...runtime import RuntimeResult, RuntimeSimulationError, run_post_login
 from ..records import iso
 from .context import Tenant
 from .records import JSON, Transaction, User
+from .runtime import RuntimeResult, RuntimeSimulationError, run_post_login
 
 TRIGGER = "post-login"
 CONNECTION = "Username-Password-Authentication"

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from loginkit import CALLBACK, CLIENT_ID, CLIENT_SECRET, EMAIL, PASSWORD, Browser, ConsentPage
+from support.login import (
+    CALLBACK,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EMAIL,
+    PASSWORD,
+    Browser,
+    ConsentPage,
+    Deployed,
+)
 
 from deployer.config import load_config
 from deployer.emulator import Emulator, EmulatorSettings
@@ -18,18 +26,6 @@ from deployer.params import ActionParams
 from deployer.render import render_action
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-@dataclass(frozen=True)
-class Deployed:
-    action_id: str
-    params: ActionParams
-    token_secret: str
-    record_key: str
-
-    @property
-    def claim(self) -> str:
-        return self.params.claims.namespace + "terms_version"
 
 
 @pytest.fixture(scope="session")

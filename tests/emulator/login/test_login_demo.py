@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loginkit import Browser, query_of
+from support.login import Browser, query_of
 
 from deployer.emulator import Emulator
 from deployer.emulator.login.demo import DEMO_CALLBACK, seed_demo

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Deployed
-from loginkit import (
+from support.login import (
     BASE,
     CALLBACK,
     CLIENT_ID,
@@ -18,6 +17,7 @@ from loginkit import (
     PASSWORD,
     Browser,
     ConsentPage,
+    Deployed,
     callback,
     exchange,
     verify_id_token,

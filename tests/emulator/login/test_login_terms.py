@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import jwt
-from conftest import Deployed
-from loginkit import (
+from support.login import (
     CLIENT_ID,
     CLIENT_SECRET,
     EMAIL,
     PASSWORD,
     Browser,
     ConsentPage,
+    Deployed,
     callback,
     exchange,
     record_signature,

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from .cli_common import apply_with_confirmation, context_of, output_option, worst, yes_option
-from .errors import RefusedError
-from .plan import Plan
-from .saved import read_plan_file
-from .state import DesiredAction
-from .versions import Rollback
-from .versions import history as read_history
-from .versions import rollback as do_rollback
-from .workflow import Context, Outcome, check_in_sync
+from ..errors import RefusedError
+from ..plan import Plan
+from ..saved import read_plan_file
+from ..state import DesiredAction
+from ..versions import Rollback
+from ..versions import history as read_history
+from ..versions import rollback as do_rollback
+from ..workflow import Context, Outcome, check_in_sync
+from .options import apply_with_confirmation, context_of, output_option, worst, yes_option
 
 
 @click.command()

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import click
-from conftest import Runner
+from support.secrets_command import Runner
 
 from deployer.cli import cli
 

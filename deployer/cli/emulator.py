@@ -9,10 +9,15 @@ from types import FrameType
 
 import click
 
-from .emulator import Emulator
-from .login.demo import seed_demo as seed_demo_user
-from .server import serve
-from .settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SCOPES, EmulatorSettings
+from ..emulator.emulator import Emulator
+from ..emulator.login.demo import seed_demo as seed_demo_user
+from ..emulator.server import serve
+from ..emulator.settings import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_SCOPES,
+    EmulatorSettings,
+)
 
 DEFAULT_PORT = 8787
 DEFAULT_STATE = Path(".deployer/emulator/state.json")

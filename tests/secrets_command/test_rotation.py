@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from conftest import SECRET_VALUES, Runner, rows
-from deploy.conftest import REPO
+from support.project import REPO
+from support.secrets_command import SECRET_VALUES, Runner, rows
 
 DOC = REPO / "docs" / "secret-rotation.md"
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib.util
 import json
 import secrets as secrets_module
-import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -29,10 +27,6 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient as TestClient  # re-exported for the tests
 
 REPO = Path(__file__).resolve().parents[2]
-if importlib.util.find_spec("consent") is None:
-    # Until pyproject.toml lists `consent*` (and the editable install is redone), the package
-    # is importable from the checkout only.
-    sys.path.insert(0, str(REPO))
 
 MakeClient = Callable[..., TestClient]
 """Builds a TestClient over the app; keyword arguments override ConsentSettings' fields."""

@@ -10,10 +10,10 @@ from types import FrameType
 
 import click
 
-from .cli_common import context_of
-from .config import DEFAULT_CONFIG
-from .demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
-from .errors import DeployerError
+from ..config import DEFAULT_CONFIG
+from ..demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
+from ..errors import DeployerError
+from .options import context_of
 
 _port = click.IntRange(0, 65535)
 

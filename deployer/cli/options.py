@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from . import output
-from .config import Config, load_config
-from .errors import DeployerError, RefusedError
-from .plan import Plan
-from .provenance import current_source
-from .sources import Environment
-from .state import DesiredAction
-from .workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
+from .. import output
+from ..config import Config, load_config
+from ..errors import DeployerError, RefusedError
+from ..plan import Plan
+from ..provenance import current_source
+from ..sources import Environment
+from ..state import DesiredAction
+from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
 
 EXIT_CHANGES = 2
 

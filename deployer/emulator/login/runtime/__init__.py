@@ -1,8 +1,8 @@
-"""Run an Action's code in the local post-login runtime (actions/runtime/run.js) under Node.
+"""Run an Action's code in the local post-login runtime (run.js beside this file) under Node.
 
 One call runs one phase (`execute`: the login; `continue`: the return from a redirect) and
 returns what Auth0 would do with it: the redirect, the denial, the claims, the metadata after
-the batched updates. The runtime's JSON interface is described in actions/runtime/README.md.
+the batched updates. The runtime's JSON interface is described in README.md beside this file.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import DeployerError
+from ....errors import DeployerError
 
-RUNTIME_SCRIPT = Path(__file__).resolve().parent.parent / "actions" / "runtime" / "run.js"
+RUNTIME_SCRIPT = Path(__file__).resolve().parent / "run.js"
 # Node's start-up and the worker thread's, on top of the Action's own time limit.
 _GRACE_SECONDS = 15.0
 _DETAIL_CHARS = 2000

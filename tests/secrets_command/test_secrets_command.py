@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import SECRET_VALUES, Runner, rows, status_of
+from support.secrets_command import SECRET_VALUES, Runner, rows, status_of
 
-import deployer.secrets_cli
+import deployer.cli.secrets
 from deployer.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator
 from deployer.header import MARKER, Header, fingerprint, format_header
 
@@ -184,13 +184,13 @@ def test_reveal_needs_a_terminal(run: Runner) -> None:
 
 
 def test_reveal_on_a_terminal(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deployer.secrets_cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(deployer.cli.secrets, "_stdout_is_terminal", lambda: True)
     result = run("secrets", "-t", "dev", "--reveal")
     assert rows(result)["TERMS_TOKEN_SECRET"][3] == SECRET_VALUES["DEV_TOKEN_SECRET"]
 
 
 def test_json_never_reveals(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deployer.secrets_cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(deployer.cli.secrets, "_stdout_is_terminal", lambda: True)
     for flags in [(), ("--reveal",), ("--reveal", "--force")]:
         result = run("secrets", "--all", "-o", "json", *flags)
         assert all(v not in result.output for v in SECRET_VALUES.values())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .settings import ConsentSettings, SettingsError
+from ..consent.settings import ConsentSettings, SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +37,7 @@ def serve(host: str, port: int, terms_dir: Path | None) -> None:
     """Serve the consent page until interrupted."""
     import uvicorn  # only the serving command needs it
 
-    from .app import create_app
+    from ..consent.app import create_app
 
     try:
         settings = ConsentSettings.from_env(terms_dir=terms_dir)

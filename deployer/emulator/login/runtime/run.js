@@ -2,7 +2,7 @@
 'use strict';
 // Runs one post-login Action phase: ONE JSON object on stdin, ONE JSON object on stdout.
 //
-//   node actions/runtime/run.js < input.json > output.json
+//   node deployer/emulator/login/runtime/run.js < input.json > output.json
 //
 // The shapes are in README.md. Exit status 0 whenever an output was produced (a failed or
 // denied login is an output, with `ok` and `denied` saying so); 2 when the input is unusable.

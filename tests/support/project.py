@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 from deployer.apply import Waits
 from deployer.config import TenantConfig, load_config
@@ -92,10 +90,3 @@ class Project:
 
     def edit_tenants(self, change: Callable[[str], str]) -> None:
         self.tenants_file.write_text(change(self.tenants_file.read_text()))
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    shutil.copytree(REPO / "actions" / "accept-terms", tmp_path / "accept-terms")
-    (tmp_path / "tenants.yaml").write_text(TENANTS_YAML)
-    return Project(root=tmp_path)

@@ -18,6 +18,7 @@ import httpx
 import jwt
 
 from deployer.emulator import Emulator
+from deployer.params import ActionParams
 
 BASE = "https://local.emulator"
 DOMAIN = "local.emulator"
@@ -161,3 +162,15 @@ def exchange(http: httpx.Client, code: str, **overrides: str) -> httpx.Response:
         **overrides,
     }
     return http.post("/oauth/token", data=form)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    action_id: str
+    params: ActionParams
+    token_secret: str
+    record_key: str
+
+    @property
+    def claim(self) -> str:
+        return self.params.claims.namespace + "terms_version"

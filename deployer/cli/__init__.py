@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .cli_common import (
+from .. import __version__
+from ..config import DEFAULT_CONFIG
+from ..desired import desired_action
+from ..errors import DeployerError
+from ..saved import write_plan_file
+from ..sources import Environment, missing_values, resolve_secrets
+from ..workflow import for_each, plan_tenant
+from .options import (
     EXIT_CHANGES,
     Group,
     adopt_option,
@@ -24,12 +30,6 @@ from .cli_common import (
     worst,
     yes_option,
 )
-from .config import DEFAULT_CONFIG
-from .desired import desired_action
-from .errors import DeployerError
-from .saved import write_plan_file
-from .sources import Environment, missing_values, resolve_secrets
-from .workflow import for_each, plan_tenant
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,7 +107,7 @@ def plan(
     if out is not None:
         if code:
             raise DeployerError(f"not saving {out}: some tenants could not be planned")
-        from .output import outcome_json
+        from ..output import outcome_json
 
         entries = [
             (o.desired, o.plan.basis, outcome_json(o)) for o in outcomes if o.plan and o.desired
@@ -224,12 +224,11 @@ def validate(ctx: click.Context, strict: bool) -> None:
 
 
 def _register() -> None:
-    from consent.cli import consent
-
-    from .cli_release import apply, history, promote, rollback
-    from .demo_cli import demo
-    from .emulator.cli import emulator
-    from .secrets_cli import secrets
+    from .consent import consent
+    from .demo import demo
+    from .emulator import emulator
+    from .release import apply, history, promote, rollback
+    from .secrets import secrets
 
     for command in (apply, promote, history, rollback, secrets, emulator, consent, demo):
         cli.add_command(command)

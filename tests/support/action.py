@@ -22,8 +22,8 @@ import jwt
 import yaml
 
 from deployer.config import deep_merge
+from deployer.emulator.login.runtime import RuntimeResult, run_post_login
 from deployer.params import ActionParams
-from deployer.runtime import RuntimeResult, run_post_login
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION_DIR = REPO / "actions" / "accept-terms"

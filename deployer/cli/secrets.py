@@ -13,14 +13,14 @@ from secrets import token_urlsafe
 
 import click
 
-from . import secrets_report
-from .cli_common import all_option, config_of, tenant_names, tenant_option
-from .config import Config, SecretRef, TenantConfig
-from .errors import DeployerError
-from .secrets_report import LiveSide, LocalValue, TenantReport
-from .sources import GENERATED_BYTES, Environment, find_secrets
-from .targets import TransportFactory, open_client, resolve_target
-from .workflow import MAX_PARALLEL_TENANTS
+from .. import secrets_report
+from ..config import Config, SecretRef, TenantConfig
+from ..errors import DeployerError
+from ..secrets_report import LiveSide, LocalValue, TenantReport
+from ..sources import GENERATED_BYTES, Environment, find_secrets
+from ..targets import TransportFactory, open_client, resolve_target
+from ..workflow import MAX_PARALLEL_TENANTS
+from .options import all_option, config_of, tenant_names, tenant_option
 
 JSON_HELP = """\b
 JSON (--output json), format_version 1; never a value, whatever the flags:

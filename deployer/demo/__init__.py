@@ -33,18 +33,17 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.types import ASGIApp
 
-from consent.app import create_app as create_consent_app
-from consent.settings import DEFAULT_TERMS_DIR, ConsentSettings, SettingsError
-from consent.terms import terms_file
-
-from .config import TenantConfig, load_config
-from .emulator import Emulator, EmulatorServer, EmulatorSettings, serve
-from .emulator.login.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL
-from .errors import ConfigError, DeployerError, Problem
-from .params import is_loopback_host
-from .sources import tenant_dir
-from .targets import EMULATOR_STATE
-from .workflow import Context, Outcome, deploy_tenant, plan_tenant, prepare
+from ..config import TenantConfig, load_config
+from ..consent.app import create_app as create_consent_app
+from ..consent.settings import DEFAULT_TERMS_DIR, ConsentSettings, SettingsError
+from ..consent.terms import terms_file
+from ..emulator import Emulator, EmulatorServer, EmulatorSettings, serve
+from ..emulator.login.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL
+from ..errors import ConfigError, DeployerError, Problem
+from ..params import is_loopback_host
+from ..sources import tenant_dir
+from ..targets import EMULATOR_STATE
+from ..workflow import Context, Outcome, deploy_tenant, plan_tenant, prepare
 
 HOST = "127.0.0.1"
 DEFAULT_APP_PORT = 8401
@@ -207,7 +206,7 @@ def start_demo(
 
     `emulator_settings`: None takes the deployer's embedded settings (Auth0's free tier).
     """
-    from . import targets  # read at call time: tests set faster embedded settings
+    from .. import targets  # read at call time: tests set faster embedded settings
 
     config = ctx.config
     tenant_config = config.tenant(tenant)
@@ -278,7 +277,7 @@ def start_demo(
         consent.start()
         stops.append(consent.stop)
 
-        from .demo_app import SampleAppSettings, create_sample_app
+        from .app import SampleAppSettings, create_sample_app
 
         app = ThreadedServer(
             create_sample_app(
