@@ -13,7 +13,7 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from support.consent import REPO, USER_ID, Keys, MakeClient, fake_secret, only_form
@@ -79,7 +79,8 @@ class Login:
             secrets=self.configured,
             tenant_domain=DOMAIN,
             state=self.state,
-            continue_request={"body": form, "query": {}},
+            # The page posts to /continue?state=... with the state in the body too.
+            continue_request={"body": form, "query": {"state": form.get("state", "")}},
         )
 
 
@@ -95,7 +96,7 @@ def _through_the_page(client: Any, result: RuntimeResult, decision: str) -> dict
     answered = client.post(terms.action, data={**terms.fields, "decision": decision})
     assert answered.status_code == 200, answered.text
     resume = only_form(answered.text)
-    assert resume.action == CONTINUE_URL
+    assert resume.action == f"{CONTINUE_URL}?{urlencode({'state': resume.fields['state']})}"
     return resume.fields
 
 
