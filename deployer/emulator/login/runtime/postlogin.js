@@ -1,8 +1,9 @@
 'use strict';
 // The post-login trigger as Auth0 runs it, for local tests: the `event` an Action receives, the
 // `api` it calls, and what Auth0 does with those calls once the Action returns. Written against
-// /work/shared/auth0-facts.md ("The post-login Action runtime"); where Auth0's behaviour is not
-// confirmed, the safer reading is taken and marked UNCONFIRMED.
+// Auth0's documentation of the post-login trigger and, for the redirect round trip,
+// docs/consent-contract.md (sources there); where Auth0's behaviour is not confirmed, the
+// stricter reading is taken and marked UNCONFIRMED (README.md lists them).
 //
 // runPostLogin(input, onLog) -> output (see README.md for both shapes). It does not enforce the
 // time limit: run.js does that from outside, where it can stop a runaway Action.
