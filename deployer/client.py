@@ -354,6 +354,21 @@ class Auth0Client:
         )
         return _version(answer)
 
+    def test_action(self, action_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Auth0's test endpoint: runs the action's DRAFT with `event`; the result payload.
+
+        Nothing is created, so it is retried like a read. Auth0 documents only the envelope
+        (`{"payload": {...}}`); deployer/verify.py reads what is inside.
+        """
+        answer = self._read(
+            f"testing action {action_id}",
+            lambda: self._actions.test(
+                action_id, payload=dict(event), request_options=self._reads()
+            ),
+        )
+        payload = getattr(answer, "payload", None)
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
     def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
         """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""
         bindings = [

@@ -129,6 +129,9 @@ def plan(
 @output_option
 @adopt_option
 @prune_option
+@click.option(
+    "--verify", "then_verify", is_flag=True, help="Then run `deployer verify` on the tenants."
+)
 @click.pass_context
 def deploy(
     ctx: click.Context,
@@ -139,6 +142,7 @@ def deploy(
     fmt: str,
     adopt: bool,
     prune_secrets: bool,
+    then_verify: bool,
 ) -> None:
     """Plan, confirm, then create or update, build, deploy and bind the Action.
 
@@ -150,13 +154,19 @@ def deploy(
       deployer deploy --tenant local --yes
       deployer deploy --tenant prod            shows the plan, then asks
       deployer deploy --all --yes
+      deployer deploy --tenant prod --yes --verify   then check it with synthetic logins
     """
     context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
     names = tenant_names(context.config, tenants, all_tenants)
     if dry_run:
         ctx.invoke(plan, tenants=tuple(names), fmt=fmt, adopt=adopt, prune_secrets=prune_secrets)
         return
-    ctx.exit(worst(apply_with_confirmation(context, names, yes=yes, fmt=fmt)))
+    code = worst(apply_with_confirmation(context, names, yes=yes, fmt=fmt))
+    if then_verify and code == 0:
+        from .verify import run_verify
+
+        code = run_verify(context, names)
+    ctx.exit(code)
 
 
 @cli.command()
@@ -229,9 +239,11 @@ def _register() -> None:
     from .emulator import emulator
     from .release import apply, history, promote, rollback
     from .secrets import secrets
+    from .verify import verify
 
     for command in (apply, promote, history, rollback, secrets, emulator, consent, demo):
         cli.add_command(command)
+    cli.add_command(verify)
 
 
 _register()

@@ -14,14 +14,23 @@ from ..consent.settings import ConsentSettings, SettingsError
 def consent() -> None:
     """The reference consent page that the accept-terms Action sends users to.
 
+    It follows docs/consent-contract.md (the round trip any consent page must implement).
+
     \b
     Configured by the environment:
       CONSENT_AUTH0_DOMAIN         the tenant's host name (the tokens' issuer; /continue is there)
       TERMS_TOKEN_SECRET           the Action's secret of the same name
       TERMS_TOKEN_SECRET_PREVIOUS  optional: also accepted during a rotation
+      CONSENT_ACCEPTED_ISSUERS     optional: custom domains, comma-separated (login.acme.com)
+      CONSENT_ISSUER               optional: `iss` of the answers (default: this page's host)
       CONSENT_TERMS_DIR            optional: Markdown files named VERSION.md
-      CONSENT_CONTINUE_URL         optional: instead of https://DOMAIN/continue
+      CONSENT_CONTINUE_URL         optional: instead of https://DOMAIN/continue (an emulator)
       CONSENT_TERMS_PATH           optional: the page's path (default /terms)
+
+    \b
+    Example:
+      CONSENT_AUTH0_DOMAIN=acme.eu.auth0.com TERMS_TOKEN_SECRET=... \\
+        deployer consent serve --port 8400
     """
 
 
@@ -46,8 +55,8 @@ def serve(host: str, port: int, terms_dir: Path | None) -> None:
     versions = sorted(p.stem for p in settings.terms_dir.glob("*.md"))
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Consent page: http://{shown_host}:{port}{settings.terms_path}", err=True)
-    click.echo(f"  issuer (tenant): {settings.issuer}", err=True)
-    click.echo(f"  answers go to:   {settings.resume_url}", err=True)
+    click.echo(f"  issuers:         {', '.join(settings.issuers)}", err=True)
+    click.echo(f"  answers go to:   {settings.resume_url}?state=...", err=True)
     click.echo(
         f"  terms:           {settings.terms_dir} ({', '.join(versions) or 'no versions'})",
         err=True,

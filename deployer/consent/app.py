@@ -1,6 +1,7 @@
 """The consent page as a Starlette app: GET the terms, POST the answer, go back to Auth0.
 
-`create_app(settings)` builds it; `consent serve` (consent/cli.py) runs it under uvicorn.
+It follows docs/consent-contract.md. `create_app(settings)` builds it; `deployer consent serve`
+(deployer/cli/consent.py) runs it under uvicorn.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -252,12 +254,16 @@ class _App:
             return self._problem(request, _INVALID)
 
         accepted = decision == "accept"
+        # The answer resumes the login at /continue on the domain it used, with the state in
+        # the query (as every Auth0 example does) and in the body (contract, "Send it back").
+        resume = self.settings.resume_url_for(session.login_host)
+        issuer = self.settings.answer_issuer or request.url.netloc
         context: dict[str, object] = {
             "accepted": accepted,
             "version": session.terms_version,
-            "continue_url": self.settings.resume_url,
+            "continue_url": f"{resume}?{urlencode({'state': session.state})}",
             "state": session.state,
-            "answer_token": mint_answer(self.settings, session, accepted=accepted),
+            "answer_token": mint_answer(self.settings, session, accepted=accepted, issuer=issuer),
         }
         log.info("answer minted (accepted=%s)", accepted)
         return self._html(request, "continue.html", context, script=True)

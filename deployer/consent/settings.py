@@ -1,4 +1,7 @@
-"""The consent page's configuration, from the environment or built directly by tests."""
+"""The consent page's configuration, from the environment or built directly by tests.
+
+What the page accepts and sends is docs/consent-contract.md; this module holds its knobs.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,11 @@ from pathlib import Path
 MIN_SECRET_LENGTH = 32
 DEFAULT_TERMS_DIR = Path(__file__).resolve().parent / "terms"
 DEFAULT_TERMS_PATH = "/terms"
+# The answer's lifetime: Auth0 wants `exp` at least a minute after `iat` (contract, "The
+# answer"); five minutes leaves room for a slow network and a clock a little behind.
 DEFAULT_ANSWER_TTL_SECONDS = 300
+MIN_ANSWER_TTL_SECONDS = 90
+MAX_ANSWER_TTL_SECONDS = 900
 
 # A host name with an optional port, as Auth0 puts it in `iss`: no scheme, no path.
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
@@ -34,6 +41,11 @@ class ConsentSettings:
     continue_url: str | None = None
     terms_path: str = DEFAULT_TERMS_PATH
     answer_ttl_seconds: int = DEFAULT_ANSWER_TTL_SECONDS
+    # Other host names the tenant's logins use (custom domains): tokens issued there are
+    # accepted, and answers go back to /continue there.
+    accepted_issuers: tuple[str, ...] = ()
+    # The `iss` of answers; None: the host name the page was reached at (contract, "The answer").
+    answer_issuer: str | None = None
 
     def __post_init__(self) -> None:
         if not _DOMAIN.match(self.auth0_domain):
@@ -53,8 +65,19 @@ class ConsentSettings:
             raise SettingsError("CONSENT_CONTINUE_URL must be an http(s) URL without query")
         if not _PATH.match(self.terms_path):
             raise SettingsError("CONSENT_TERMS_PATH must be a path such as /terms")
-        if not 30 <= self.answer_ttl_seconds <= 900:
-            raise SettingsError("the answer token's lifetime must be between 30 and 900 seconds")
+        if not MIN_ANSWER_TTL_SECONDS <= self.answer_ttl_seconds <= MAX_ANSWER_TTL_SECONDS:
+            raise SettingsError(
+                "the answer token's lifetime must be between "
+                f"{MIN_ANSWER_TTL_SECONDS} and {MAX_ANSWER_TTL_SECONDS} seconds"
+            )
+        for issuer in self.accepted_issuers:
+            if not _DOMAIN.match(issuer):
+                raise SettingsError(
+                    "CONSENT_ACCEPTED_ISSUERS must list host names (optionally with a port), "
+                    "without scheme or path, e.g. login.acme.com"
+                )
+        if self.answer_issuer is not None and not self.answer_issuer.strip():
+            raise SettingsError("CONSENT_ISSUER must not be empty")
         if not self.terms_dir.is_dir():
             raise SettingsError(f"CONSENT_TERMS_DIR is not a directory: {self.terms_dir}")
 
@@ -64,9 +87,19 @@ class ConsentSettings:
         return self.auth0_domain
 
     @property
+    def issuers(self) -> tuple[str, ...]:
+        """Every `iss` accepted on an incoming token: the tenant's and its custom domains'."""
+        return (self.auth0_domain, *(i for i in self.accepted_issuers if i != self.auth0_domain))
+
+    @property
     def resume_url(self) -> str:
-        """Where the answer is posted: the tenant's /continue (or the configured override)."""
+        """/continue on the tenant's domain (or the configured override), without the state."""
         return self.continue_url or f"https://{self.auth0_domain}/continue"
+
+    def resume_url_for(self, host: str) -> str:
+        """/continue on `host`, one of `issuers`: the domain the login used. The override, set
+        for an emulator on plain http, wins."""
+        return self.continue_url or f"https://{host}/continue"
 
     @property
     def verification_secrets(self) -> tuple[str, ...]:
@@ -100,4 +133,10 @@ class ConsentSettings:
             terms_dir=directory,
             continue_url=env.get("CONSENT_CONTINUE_URL") or None,
             terms_path=env.get("CONSENT_TERMS_PATH") or DEFAULT_TERMS_PATH,
+            accepted_issuers=tuple(
+                part.strip()
+                for part in (env.get("CONSENT_ACCEPTED_ISSUERS") or "").split(",")
+                if part.strip()
+            ),
+            answer_issuer=env.get("CONSENT_ISSUER") or None,
         )

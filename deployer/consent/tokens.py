@@ -1,6 +1,7 @@
 """The tokens of the round trip: the Action's session_token in, the answer token out, and CSRF.
 
-No web framework here: plain functions over strings, so each rule is a short test.
+The rules are docs/consent-contract.md's. No web framework here: plain functions over strings,
+so each rule is a short test.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ MAX_STATE_CHARS = 1024
 _STATE = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: Auth0 states are opaque ids
 # The deployer's rule for a terms version (deployer/params.py), so any version it deploys fits.
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Clock leeway on the incoming token's `iat` and `exp`: Auth0 sets `iat` from its own clock,
+# which may run a little ahead of this server's (contract, "Verify it").
+LEEWAY_SECONDS = 30
 
 
 class Refusal(Enum):
@@ -52,6 +56,9 @@ class Session:
     state: str
     sub: str
     terms_version: str
+    # The host the login used (the verified `iss`, or the host of a verified `continue_uri`):
+    # the answer goes to /continue there.
+    login_host: str
 
 
 def is_safe_version(version: str) -> bool:
@@ -64,7 +71,9 @@ def verify_session(settings: ConsentSettings, token: str | None, state: str | No
 
     HS256 only: the header must say exactly HS256 (so `none`, RS256-over-HMAC confusion and
     other HMAC sizes are refused before any key is used), then the signature with the current
-    secret or, during a rotation, the previous one; then `exp`, `iss`, `sub`, `terms_version`.
+    secret or, during a rotation, the previous one; then `exp` and `iat` (with a small leeway),
+    `iss` (the tenant's or a custom domain's host), `sub`, `terms_version`, and `continue_uri`
+    when present (it must be https://ISS/continue for an accepted issuer).
     """
     if not token or not state:
         raise TokenRefused(Refusal.MISSING)
@@ -82,7 +91,28 @@ def verify_session(settings: ConsentSettings, token: str | None, state: str | No
         raise TokenRefused(Refusal.INVALID)
     if not is_safe_version(version):
         raise TokenRefused(Refusal.INVALID)
-    return Session(token=token, state=state, sub=sub, terms_version=version)
+    return Session(
+        token=token,
+        state=state,
+        sub=sub,
+        terms_version=version,
+        login_host=_login_host(settings, claims),
+    )
+
+
+def _login_host(settings: ConsentSettings, claims: dict[str, Any]) -> str:
+    """Where the login happens: the host of `continue_uri` (the Action's
+    event.request.hostname) if the token has one, else `iss`. Either must be accepted."""
+    issuer = str(claims["iss"])
+    resume = claims.get("continue_uri")
+    if resume is None:
+        return issuer
+    if not isinstance(resume, str):
+        raise TokenRefused(Refusal.INVALID)
+    match = re.fullmatch(r"https://([^/?#]+)/continue", resume)
+    if match is None or match.group(1) not in settings.issuers:
+        raise TokenRefused(Refusal.INVALID)
+    return match.group(1)
 
 
 def _decode(settings: ConsentSettings, token: str) -> dict[str, Any]:
@@ -92,7 +122,8 @@ def _decode(settings: ConsentSettings, token: str) -> dict[str, Any]:
                 token,
                 secret,
                 algorithms=[ALGORITHM],
-                issuer=settings.issuer,
+                issuer=settings.issuers,
+                leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "sub"], "verify_aud": False},
             )
         except jwt.InvalidSignatureError:
@@ -107,20 +138,27 @@ def _decode(settings: ConsentSettings, token: str) -> dict[str, Any]:
 
 
 def mint_answer(
-    settings: ConsentSettings, session: Session, *, accepted: bool, now: int | None = None
+    settings: ConsentSettings,
+    session: Session,
+    *,
+    accepted: bool,
+    issuer: str,
+    now: int | None = None,
 ) -> str:
-    """The answer token, exactly as the contract says: HS256 with the current secret."""
+    """The answer token, exactly as the contract says: HS256 (header typ JWT) with the current
+    secret, carrying Auth0's standard claims (iat, exp, sub, iss, state) and ours."""
     issued = int(time.time()) if now is None else now
     claims = {
-        "sub": session.sub,
-        "state": session.state,
         "iat": issued,
         "exp": issued + settings.answer_ttl_seconds,
+        "sub": session.sub,
+        "iss": issuer,
+        "state": session.state,
         "jti": uuid.uuid4().hex,
         "terms_version": session.terms_version,
         "accepted": accepted,
     }
-    return jwt.encode(claims, settings.token_secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, settings.token_secret, algorithm=ALGORITHM, headers={"typ": "JWT"})
 
 
 # CSRF: a signed double-submit token.

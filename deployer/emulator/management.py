@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import payloads, wire
+from . import payloads, testing, wire
 from . import settings as limits
 from .records import JSON, Action, Binding, Secret, TenantState, Version
 from .settings import EmulatorSettings
@@ -204,10 +204,6 @@ class ManagementApi:
         action.draft_version_id = version.id
         return 200, wire.versioned(action, version, now, just_deployed=True)
 
-    def test(self, now: float, ids: tuple[str, ...], _: Mapping[str, str], __: Any) -> Result:
-        self._action(ids[0])
-        raise ApiError(501, "Testing an action is not supported by the emulator yet.")
-
     def _unique_name(self, name: str, own_id: str | None) -> None:
         other = self.state.find_by_name(name)
         if other is not None and other.id != own_id:
@@ -387,7 +383,7 @@ ROUTES: tuple[Route, ...] = (
     _route("PATCH", "/actions/actions/{}", "update:actions", A.update, True),
     _route("DELETE", "/actions/actions/{}", "delete:actions", A.delete, True),
     _route("POST", "/actions/actions/{}/deploy", "create:actions", A.deploy, True),
-    _route("POST", "/actions/actions/{}/test", "create:actions", A.test),
+    _route("POST", "/actions/actions/{}/test", "create:actions", testing.test_action),
     _route("GET", "/actions/actions/{}/versions", "read:actions", A.list_versions),
     _route("GET", "/actions/actions/{}/versions/{}", "read:actions", A.get_version),
     _route("POST", "/actions/actions/{}/versions/{}/deploy", "create:actions", A.rollback, True),

@@ -26,12 +26,13 @@ from support.action import (
     Secrets,
     hs256_with_header,
     signed_record,
+    without_can_redirect,
 )
 
 from deployer.emulator.login.runtime import RuntimeResult
 from deployer.params import ActionParams
 
-Expect = Literal["redirect", "claims", "deny", "declined", "untouched"]
+Expect = Literal["redirect", "claims", "deny", "declined", "untouched", "interaction_required"]
 RecordKind = Literal[
     "valid",
     "old_version",
@@ -56,6 +57,8 @@ class Answer:
     drop: tuple[str, ...] = ()
     echo: bool = False  # send back the Action's own session_token
     in_query: bool = False
+    lifetime: int | None = None  # exp - iat, if not the page's 300 s
+    typ: str | None = "JWT"  # the header's typ
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Scenario:
     answer: Answer | None = None
     secrets: Literal["current", "rotating", "no_record_key"] = "current"
     then_login: bool = False  # log in once more with the metadata the run left
+    # api.redirect.canRedirect is deprecated in Auth0's typings: run without it.
+    without_can_redirect: bool = False
 
 
 REFRESH = "oauth2-refresh-token"
@@ -118,6 +123,15 @@ SCENARIOS = [
     ),
     pytest.param(Scenario("deny", answer=Answer(drop=("accepted",))), id="answer-without-accepted"),
     pytest.param(Scenario("deny", answer=Answer(echo=True)), id="answer-echoes-session-token"),
+    # Auth0's required standard claims (docs/consent-contract.md): without them the runtime's
+    # validateToken refuses the answer, as Auth0 does ("Missing or invalid standard claims").
+    pytest.param(Scenario("deny", answer=Answer(drop=("iss",))), id="answer-without-iss"),
+    pytest.param(Scenario("deny", answer=Answer(drop=("iat",))), id="answer-without-iat"),
+    pytest.param(Scenario("deny", answer=Answer(drop=("sub",))), id="answer-without-sub"),
+    pytest.param(Scenario("deny", answer=Answer(drop=("state",))), id="answer-without-state"),
+    pytest.param(Scenario("deny", answer=Answer(lifetime=30)), id="answer-lifetime-under-60s"),
+    pytest.param(Scenario("claims", answer=Answer(lifetime=60)), id="answer-lifetime-60s"),
+    pytest.param(Scenario("deny", answer=Answer(typ=None)), id="answer-without-typ-header"),
     # A record the user edited in their own user_metadata.
     pytest.param(Scenario("redirect", record="version_raised"), id="record-version-raised"),
     pytest.param(Scenario("redirect", record="forged_sig"), id="record-signature-forged"),
@@ -135,10 +149,30 @@ SCENARIOS = [
     pytest.param(
         Scenario("claims", record="valid", prompt=("none",)), id="prompt-none-valid-record"
     ),
-    pytest.param(Scenario("deny", prompt=("none",)), id="prompt-none-no-record-denied"),
+    # prompt=none: Auth0 answers a redirect with interaction_required (whatever
+    # non_interactive says: the application can still log the user in interactively).
+    pytest.param(Scenario("interaction_required", prompt=("none",)), id="prompt-none-no-record"),
     pytest.param(
-        Scenario("untouched", prompt=("none",), tenant=ALLOW_NON_INTERACTIVE),
-        id="prompt-none-no-record-allowed",
+        Scenario("interaction_required", prompt=("none",), record="old_version"),
+        id="prompt-none-old-record",
+    ),
+    pytest.param(
+        Scenario("interaction_required", prompt=("none",), tenant=ALLOW_NON_INTERACTIVE),
+        id="prompt-none-no-record-non-interactive-allow",
+    ),
+    # Without the deprecated canRedirect(), the Action decides from the transaction alone.
+    pytest.param(Scenario("redirect", without_can_redirect=True), id="no-can-redirect-first-login"),
+    pytest.param(
+        Scenario("claims", answer=Answer(), without_can_redirect=True),
+        id="no-can-redirect-accept",
+    ),
+    pytest.param(
+        Scenario("deny", protocol=REFRESH, without_can_redirect=True),
+        id="no-can-redirect-refresh-token-denied",
+    ),
+    pytest.param(
+        Scenario("interaction_required", prompt=("none",), without_can_redirect=True),
+        id="no-can-redirect-prompt-none",
     ),
     pytest.param(
         Scenario("deny", protocol="oauth2-password", record="old_version"),
@@ -230,6 +264,8 @@ def _answer_token(h: Harness, first: RuntimeResult, answer: Answer) -> str:
     if answer.expired:
         now = int(time.time())
         claims.update(iat=now - 400, exp=now - 100)
+    if answer.lifetime is not None:
+        claims["exp"] = claims["iat"] + answer.lifetime
     for name in answer.drop:
         del claims[name]
     key = getattr(h.keys, answer.signed_with)
@@ -238,6 +274,8 @@ def _answer_token(h: Harness, first: RuntimeResult, answer: Answer) -> str:
     if answer.alg == "RS256":
         # Algorithm confusion: an RS256 header over an HMAC made with the shared secret.
         return hs256_with_header({"alg": "RS256", "typ": "JWT"}, claims, key)
+    if answer.typ != "JWT":
+        return hs256_with_header({"alg": "HS256"}, claims, key)
     return jwt.encode(claims, key, algorithm=answer.alg)
 
 
@@ -272,6 +310,8 @@ def test_scenario(
     keys: Secrets,
 ) -> None:
     code, params = render_tenant(s.tenant) if s.tenant else prod_action
+    if s.without_can_redirect:
+        code = without_can_redirect(code)
     h = Harness(code=code, params=params, keys=keys, configured=_configured(keys, s.secrets))
     user = _user(s, h, params)
     event = h.event(user, client_id=s.client_id, protocol=s.protocol, prompt=list(s.prompt))
@@ -289,8 +329,14 @@ def test_scenario(
         _check_redirect(h, params, result)
         assert result.user_metadata == user["user_metadata"]
         assert result.app_metadata == user["app_metadata"]
+    elif s.expect == "interaction_required":
+        assert result.denied is not None and result.redirect is None
+        assert result.denied.error == "interaction_required"
+        assert result.id_token_claims == {} and result.access_token_claims == {}
+        assert result.user_metadata == user["user_metadata"], "nothing is recorded"
     elif s.expect in ("deny", "declined"):
         assert result.denied is not None and result.redirect is None
+        assert result.denied.error == "access_denied"
         assert result.denied.reason == (DENY_REASON if s.expect == "deny" else DECLINED_REASON)
         assert result.id_token_claims == {} and result.access_token_claims == {}
         assert result.user_metadata == user["user_metadata"], "nothing is recorded"
@@ -331,8 +377,9 @@ def _check_nothing_leaks(result: RuntimeResult, keys: Secrets, answer_token: str
     visible = [e.message for e in result.logs]
     if result.denied:
         visible.append(result.denied.reason)
-        # The reason is a fixed code: no token, user id or claim value can be in it.
-        assert re.fullmatch(r"[a-z_]+", result.denied.reason)
+        if result.denied.error == "access_denied":
+            # The Action's reason is a fixed code: no token, user id or claim value in it.
+            assert re.fullmatch(r"[a-z_]+", result.denied.reason)
     if result.redirect and result.redirect.location:
         visible.append(result.redirect.location)
     text = "\n".join(visible)
@@ -351,7 +398,8 @@ def test_redirect_token_is_short_lived_and_bound_to_this_login(harness: Harness)
     token = harness.incoming_token(result)
     assert token["iss"] == TENANT_DOMAIN
     assert token["ip"] == "203.0.113.7"
-    assert set(token) == {"sub", "iss", "iat", "exp", "ip", "terms_version"}
+    assert set(token) == {"sub", "iss", "iat", "exp", "ip", "terms_version", "continue_uri"}
+    assert token["continue_uri"] == f"https://{TENANT_DOMAIN}/continue"
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(result.redirect.query["session_token"], harness.keys.other, algorithms=["HS256"])
 
@@ -367,3 +415,13 @@ def test_answer_for_one_login_is_refused_in_another(harness: Harness) -> None:
         harness.event(user), state=str(second.redirect.query["state"]), token=token
     )
     assert replay.denied is not None and replay.denied.reason == DENY_REASON
+
+
+def test_custom_domain_login_resumes_on_that_domain(harness: Harness) -> None:
+    """With a custom domain, /continue must be on the host the login used, so the Action puts
+    that host's /continue into the token (docs/consent-contract.md)."""
+    event = harness.event(harness.user())
+    event["request"]["hostname"] = "login.acme.example"
+    result = harness.execute(event)
+    token = harness.incoming_token(result)
+    assert token["continue_uri"] == "https://login.acme.example/continue"

@@ -67,7 +67,14 @@ def _validate(token: str, secret: str, *, where: str = "body", state: str = STAT
 
 def _answer(secret: str, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": USER_ID, "state": STATE, "iat": now, "exp": now + 120, "jti": "j1"}
+    claims = {
+        "sub": USER_ID,
+        "iss": "consent.example.org",
+        "state": STATE,
+        "iat": now,
+        "exp": now + 120,
+        "jti": "j1",
+    }
     claims.update(overrides)
     return claims
 
@@ -172,6 +179,45 @@ def _rejections() -> list[Any]:
             id="no-state",
         ),
         pytest.param("", "No token", id="empty"),
+        # Auth0's required standard claims: iat, exp (a minute after iat at least), sub, iss.
+        *(
+            pytest.param(
+                jwt.encode({k: v for k, v in good.items() if k != name}, secret, "HS256"),
+                "Missing or invalid standard claims",
+                id=f"no-{name}",
+            )
+            for name in ("iss", "iat", "sub")
+        ),
+        pytest.param(
+            jwt.encode({**good, "iss": ""}, secret, algorithm="HS256"),
+            "Missing or invalid standard claims",
+            id="empty-iss",
+        ),
+        pytest.param(
+            jwt.encode({**good, "iat": str(now)}, secret, algorithm="HS256"),
+            "Invalid iat",
+            id="iat-not-a-number",
+        ),
+        pytest.param(
+            jwt.encode({**good, "exp": now + 59}, secret, algorithm="HS256"),
+            "Missing or invalid standard claims",
+            id="lifetime-59s",
+        ),
+        pytest.param(
+            jwt.encode({**good, "sub": "auth0|someone-else"}, secret, algorithm="HS256"),
+            "The sub claim does not match the user_id.",
+            id="sub-of-another-user",
+        ),
+        pytest.param(
+            hs256_with_header({"alg": "HS256"}, good, secret),
+            "Unexpected token payload type",
+            id="no-typ",
+        ),
+        pytest.param(
+            hs256_with_header({"alg": "HS256", "typ": "JWS"}, good, secret),
+            "Unexpected token payload type",
+            id="typ-not-jwt",
+        ),
         pytest.param("a.b", "Malformed", id="two-parts"),
     ]
 
@@ -184,6 +230,28 @@ def test_validate_token_rejects(token: str, message: str) -> None:
     assert out["error"].startswith("The session token is invalid: ")
     assert message in out["error"]
     assert secret not in out["error"]
+
+
+def test_old_consent_page_answer_is_refused() -> None:
+    """The answer the consent page sent before it followed docs/consent-contract.md (no `iss`,
+    a lifetime as short as 30 s) passed the old simulation; Auth0 refuses it, and so does this
+    one now."""
+    secret = fake_secret("token")
+    now = int(time.time())
+    old = {
+        "sub": USER_ID,
+        "state": STATE,
+        "iat": now,
+        "exp": now + 300,
+        "jti": "0" * 32,
+        "terms_version": "v7",
+        "accepted": True,
+    }
+    out = _validate(jwt.encode(old, secret, algorithm="HS256"), secret)
+    assert out == {"error": "The session token is invalid: Missing or invalid standard claims"}
+    short = {**old, "iss": "consent.example.org", "exp": now + 30}
+    out = _validate(jwt.encode(short, secret, algorithm="HS256"), secret)
+    assert out == {"error": "The session token is invalid: Missing or invalid standard claims"}
 
 
 def test_validate_token_only_in_continue() -> None:
@@ -225,6 +293,25 @@ CAN_REDIRECT = f"""exports.onExecutePostLogin = async (event, api) => {{
 def test_can_redirect(protocol: str, prompt: Any, expected: bool) -> None:
     result = _execute(CAN_REDIRECT, event=_event(protocol=protocol, prompt=prompt))
     assert result.id_token_claims == {EXPOSE: expected}
+
+
+def test_send_user_to_under_prompt_none_is_interaction_required() -> None:
+    """Auth0 docs, "Redirect with Actions": a redirect under prompt=none fails the
+    authorization with error=interaction_required."""
+    code = """exports.onExecutePostLogin = async (event, api) => {
+      api.user.setUserMetadata('seen', 1);
+      api.redirect.sendUserTo('https://page.example/');
+    };"""
+    result = _execute(code, event=_event(prompt=["none"]))
+    assert result.ok and result.redirect is None
+    assert result.denied is not None and result.denied.error == "interaction_required"
+    assert result.id_token_claims == {}
+
+
+def test_deny_is_access_denied() -> None:
+    code = """exports.onExecutePostLogin = async (event, api) => { api.access.deny('nope'); };"""
+    result = _execute(code)
+    assert result.denied is not None and result.denied.error == "access_denied"
 
 
 def test_send_user_to_without_redirect_fails_the_login() -> None:

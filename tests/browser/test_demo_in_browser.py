@@ -142,7 +142,8 @@ def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shot
     # The browser declines, but the answer it posts to /continue claims `accepted: true`
     # under the page's signature of the declining answer.
     seen: list[dict[str, str]] = []
-    page.route(f"{demo.emulator_url}/continue", _tampering(seen))
+    # The page posts to /continue?state=... (docs/consent-contract.md).
+    page.route(f"{demo.emulator_url}/continue?*", _tampering(seen))
     page.goto(demo.app_url)
     sign_in(page, demo, shots, "#sign-in", "login-form")
     at_terms(page, demo, VERSION)

@@ -55,14 +55,18 @@ def test_answer_token_carries_exactly_the_contract_claims(
     assert page.status_code == 200
     form_out, _ = _answer(page.text)
     assert form_out.method == "post"
-    assert form_out.action == f"https://{DOMAIN}/continue"
+    assert form_out.action == f"https://{DOMAIN}/continue?state={STATE}"
     assert set(form_out.fields) == {"state", "session_token"}
     assert form_out.fields["state"] == STATE
     token = form_out.fields["session_token"]
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     claims = jwt.decode(token, keys.current, algorithms=["HS256"])
-    assert set(claims) == {"sub", "state", "iat", "exp", "jti", "terms_version", "accepted"}
+    assert set(claims) == {
+        "iat", "exp", "sub", "iss", "state", "jti", "terms_version", "accepted"
+    }  # fmt: skip
+    assert jwt.get_unverified_header(token)["typ"] == "JWT"
     assert claims["sub"] == USER_ID
+    assert claims["iss"] == "consent.example.com", "the page's own host"
     assert claims["state"] == STATE
     assert claims["terms_version"] == VERSION
     assert claims["accepted"] is (decision == "accept")
@@ -100,7 +104,7 @@ def test_continue_url_can_be_overridden_for_the_emulator(
     form = _open(client, session_token(keys.current, iss="127.0.0.1:8443"))
 
     assert _answer(_submit(client, form, "accept").text)[0].action == (
-        "http://127.0.0.1:8400/continue"
+        f"http://127.0.0.1:8400/continue?state={STATE}"
     )
 
 
@@ -197,7 +201,7 @@ def test_expired_token_at_answer_time_is_refused(
     # here as the page makes it), the token is not valid any more.
     form = _open(client, session_token(keys.current))
     now = int(time.time())
-    expired = session_token(keys.current, iat=now - 700, exp=now - 1)
+    expired = session_token(keys.current, iat=now - 700, exp=now - 60)
     settings = ConsentSettings(auth0_domain=DOMAIN, token_secret=keys.current, terms_dir=terms_dir)
     nonce = client.cookies[CSRF_COOKIE_HTTPS]
     page = _submit(
@@ -251,3 +255,67 @@ def test_a_valid_csrf_does_not_rescue_a_tampered_token(client: TestClient, keys:
 
     assert page.status_code == 403
     assert TERMS_MARKER[VERSION] not in page.text
+
+
+def test_answer_issuer_can_be_configured(make_client: MakeClient, keys: Keys) -> None:
+    client = make_client(answer_issuer="terms.acme.example")
+    form = _open(client, session_token(keys.current))
+    token = _answer(_submit(client, form, "accept").text)[0].fields["session_token"]
+
+    assert jwt.decode(token, keys.current, algorithms=["HS256"])["iss"] == "terms.acme.example"
+
+
+@pytest.mark.parametrize("ttl", [90, 300, 900])
+def test_answer_lives_at_least_a_minute_and_a_half(
+    make_client: MakeClient, keys: Keys, ttl: int
+) -> None:
+    client = make_client(answer_ttl_seconds=ttl)
+    form = _open(client, session_token(keys.current))
+    claims = _answer(_submit(client, form, "accept").text)[1]
+
+    assert claims["exp"] - claims["iat"] == ttl >= 60
+
+
+# Custom domains: the token's issuer and /continue are the host the login used.
+CUSTOM = "login.acme.example"
+
+
+def test_a_custom_domain_login_resumes_there(make_client: MakeClient, keys: Keys) -> None:
+    client = make_client(accepted_issuers=(CUSTOM,))
+    form = _open(client, session_token(keys.current, iss=CUSTOM))
+
+    assert _answer(_submit(client, form, "accept").text)[0].action == (
+        f"https://{CUSTOM}/continue?state={STATE}"
+    )
+
+
+def test_continue_uri_from_the_action_wins_over_iss(make_client: MakeClient, keys: Keys) -> None:
+    # Auth0 may put its canonical domain in `iss` while the login ran on the custom domain:
+    # the Action says where /continue is (event.request.hostname).
+    client = make_client(accepted_issuers=(CUSTOM,))
+    token = session_token(keys.current, continue_uri=f"https://{CUSTOM}/continue")
+    form = _open(client, token)
+
+    assert _answer(_submit(client, form, "accept").text)[0].action == (
+        f"https://{CUSTOM}/continue?state={STATE}"
+    )
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"iss": CUSTOM}, id="issuer-not-accepted"),
+        pytest.param({"continue_uri": "https://evil.example/continue"}, id="continue-elsewhere"),
+        pytest.param({"continue_uri": f"http://{DOMAIN}/continue"}, id="continue-over-http"),
+        pytest.param({"continue_uri": f"https://{DOMAIN}/other"}, id="continue-other-path"),
+        pytest.param({"continue_uri": 7}, id="continue-not-a-string"),
+    ],
+)
+def test_tokens_for_other_domains_are_refused(
+    client: TestClient, keys: Keys, claims: dict[str, Any]
+) -> None:
+    token = session_token(keys.current, **claims)
+    page = client.get("/terms", params={"session_token": token, "state": STATE})
+    assert page.status_code == 400
+    assert "This link can’t be used" in page.text
+    assert "<form" not in page.text

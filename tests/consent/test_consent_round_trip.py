@@ -13,7 +13,7 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from support.consent import REPO, USER_ID, Keys, MakeClient, fake_secret, only_form
@@ -79,7 +79,8 @@ class Login:
             secrets=self.configured,
             tenant_domain=DOMAIN,
             state=self.state,
-            continue_request={"body": form, "query": {}},
+            # The page posts to /continue?state=... with the state in the body too.
+            continue_request={"body": form, "query": {"state": form.get("state", "")}},
         )
 
 
@@ -95,7 +96,7 @@ def _through_the_page(client: Any, result: RuntimeResult, decision: str) -> dict
     answered = client.post(terms.action, data={**terms.fields, "decision": decision})
     assert answered.status_code == 200, answered.text
     resume = only_form(answered.text)
-    assert resume.action == CONTINUE_URL
+    assert resume.action == f"{CONTINUE_URL}?{urlencode({'state': resume.fields['state']})}"
     return resume.fields
 
 
@@ -244,3 +245,34 @@ def test_rotation_step_three_token_from_before_the_rotation(
     result = login.resume(_through_the_page(page, first, "accept"))
 
     assert result.passed, result
+
+
+def _contract_claims(heading: str) -> set[str]:
+    """The claim names in the table under `heading` in docs/consent-contract.md."""
+    text = (REPO / "docs" / "consent-contract.md").read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1]
+    table = section.split("\n| claim |", 1)[1].split("\n\n", 1)[0]
+    return {
+        line.split("`")[1] for line in table.splitlines() if line.startswith("| `")
+    }  # fmt: skip
+
+
+def test_both_tokens_carry_exactly_the_claims_the_contract_lists(
+    local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
+) -> None:
+    """docs/consent-contract.md is the one description: the Action's token and the page's
+    answer carry exactly the claims its two tables list."""
+    code, _ = local_action
+    login = Login(code, keys_local)
+    first = login.execute()
+    assert first.redirect is not None
+    incoming = first.redirect.query["session_token"]
+    answer = _through_the_page(page, first, "accept")["session_token"]
+
+    def claims(token: str) -> set[str]:
+        body = token.split(".")[1]
+        return set(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+
+    assert claims(incoming) == _contract_claims("### The session token")
+    assert claims(answer) == _contract_claims("### The answer token")
+    assert login.resume(_through_the_page(page, login.execute(), "accept")).passed

@@ -39,6 +39,20 @@ def test_continue_url_override(keys: Keys, terms_dir: Path) -> None:
     assert ConsentSettings.from_env(env).resume_url == "http://127.0.0.1:8400/continue"
 
 
+def test_custom_domains_and_answer_issuer(keys: Keys, terms_dir: Path) -> None:
+    env = _env(
+        keys,
+        terms_dir,
+        CONSENT_ACCEPTED_ISSUERS=" login.acme.example , id.acme.example:8443,",
+        CONSENT_ISSUER="terms.acme.example",
+    )
+    settings = ConsentSettings.from_env(env)
+
+    assert settings.issuers == (DOMAIN, "login.acme.example", "id.acme.example:8443")
+    assert settings.answer_issuer == "terms.acme.example"
+    assert settings.resume_url_for("login.acme.example") == "https://login.acme.example/continue"
+
+
 def test_repr_shows_no_secret(keys: Keys, terms_dir: Path) -> None:
     settings = ConsentSettings.from_env(
         _env(keys, terms_dir, TERMS_TOKEN_SECRET_PREVIOUS=keys.previous)
@@ -66,6 +80,11 @@ def test_repr_shows_no_secret(keys: Keys, terms_dir: Path) -> None:
             {"CONSENT_CONTINUE_URL": "javascript:alert(1)"}, "CONTINUE_URL", id="bad-continue-url"
         ),
         pytest.param({"CONSENT_TERMS_PATH": "terms"}, "CONSENT_TERMS_PATH", id="relative-path"),
+        pytest.param(
+            {"CONSENT_ACCEPTED_ISSUERS": "https://login.acme.example"},
+            "CONSENT_ACCEPTED_ISSUERS",
+            id="issuer-with-scheme",
+        ),
         pytest.param({"CONSENT_TERMS_PATH": "/terms/../x"}, "CONSENT_TERMS_PATH", id="dotdot"),
     ],
 )
@@ -118,3 +137,15 @@ def test_serve_prints_the_url_and_never_the_secret(
     assert served["host"] == "127.0.0.1"
     assert served["port"] == 8471
     assert served["access_log"] is False
+
+
+@pytest.mark.parametrize("ttl", [30, 59, 89, 901])
+def test_answer_lifetime_bounds(keys: Keys, terms_dir: Path, ttl: int) -> None:
+    """Auth0 wants the answer to live at least a minute; the page keeps a margin on top."""
+    with pytest.raises(SettingsError, match="between 90 and 900"):
+        ConsentSettings(
+            auth0_domain=DOMAIN,
+            token_secret=keys.current,
+            terms_dir=terms_dir,
+            answer_ttl_seconds=ttl,
+        )

@@ -291,13 +291,6 @@ def test_malformed_id_is_invalid_uri_and_unknown_route_404(http: httpx.Client) -
     assert unknown.json() == {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 
 
-def test_test_endpoint_is_501_auth0_shaped(http: httpx.Client, create: Create) -> None:
-    created = create()
-    answer = http.post(f"/actions/actions/{created['id']}/test", json={"payload": {}})
-    assert answer.status_code == 501
-    assert set(answer.json()) == {"statusCode", "error", "message"}
-
-
 def test_duplicate_name_is_409(http: httpx.Client, create: Create) -> None:
     create("same")
     answer = http.post(

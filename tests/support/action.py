@@ -28,6 +28,8 @@ from deployer.params import ActionParams
 REPO = Path(__file__).resolve().parents[2]
 ACTION_DIR = REPO / "actions" / "accept-terms"
 TENANT_DOMAIN = "acme-test.eu.auth0.com"
+# The consent page's host: the `iss` of its answers (docs/consent-contract.md).
+CONSENT_PAGE_HOST = "consent.acme-test.example"
 USER_ID = "auth0|6560f1a2b3c4d5e6f7a8b9c0"
 OTHER_USER_ID = "auth0|0000aaaa1111bbbb2222cccc"
 DENY_REASON = "terms_not_accepted"
@@ -163,12 +165,13 @@ class Harness:
         return claims
 
     def answer_claims(self, result: RuntimeResult, **overrides: Any) -> dict[str, Any]:
-        """The consent page's answer, exactly as DESIGN.md's contract describes it."""
+        """The consent page's answer, exactly as docs/consent-contract.md describes it."""
         assert result.redirect is not None
         incoming = self.incoming_token(result)
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": incoming["sub"],
+            "iss": CONSENT_PAGE_HOST,
             "state": result.redirect.query["state"],
             "iat": now,
             "exp": now + 300,
@@ -201,3 +204,22 @@ def write_tenants(
 
 
 RenderTenant = Callable[[Mapping[str, Any]], tuple[str, ActionParams]]
+
+
+def without_can_redirect(code: str) -> str:
+    """The Action's code run with an `api` that lacks api.redirect.canRedirect (deprecated in
+    Auth0's post-login typings, absent from its API reference): a wrapper around both handlers."""
+    wrapper = """
+;(() => {
+  const strip = (api) => {
+    const redirect = { ...api.redirect };
+    delete redirect.canRedirect;
+    return { ...api, redirect };
+  };
+  for (const name of ['onExecutePostLogin', 'onContinuePostLogin']) {
+    const handler = exports[name];
+    if (typeof handler === 'function') exports[name] = (event, api) => handler(event, strip(api));
+  }
+})();
+"""
+    return code + wrapper

@@ -123,6 +123,7 @@ class ConsentPage:
         now = int(time.time())
         claims = {
             "sub": incoming["sub"],
+            "iss": "consent.example.org",  # the consent page (docs/consent-contract.md)
             "state": state,
             "iat": now,
             "exp": now + 300,

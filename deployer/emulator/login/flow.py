@@ -168,7 +168,7 @@ class Flow:
                 return redirect(outcome.location)
             if outcome.kind != "passed":
                 params = {
-                    "error": "access_denied",
+                    "error": outcome.error,
                     "error_description": outcome.reason or "Access denied",
                     "state": request.state,
                 }

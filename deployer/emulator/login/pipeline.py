@@ -35,6 +35,9 @@ class Outcome:
     kind: Literal["passed", "redirect", "denied"]
     location: str | None = None
     reason: str | None = None
+    # The OAuth error the application gets for a denial: access_denied, or
+    # interaction_required when an Action redirects under prompt=none.
+    error: str = "access_denied"
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Pipeline:
                 return Outcome("denied", reason=FAILED_REASON)
             self._apply_metadata(txn.user_id, user_before, result)
             if result.denied is not None:
-                return Outcome("denied", reason=result.denied.reason)
+                return Outcome("denied", reason=result.denied.reason, error=result.denied.error)
             txn.id_claims.update(result.id_token_claims)
             txn.access_claims.update(result.access_token_claims)
             if result.redirect is not None:

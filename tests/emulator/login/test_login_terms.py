@@ -151,15 +151,17 @@ def test_prompt_none_needs_a_session(
     assert silent["state"] == "silent" and "code" in silent
 
 
-def test_prompt_none_with_a_session_but_no_acceptance_is_denied_not_redirected(
+def test_prompt_none_with_a_session_but_no_acceptance_is_interaction_required(
     tenant: Emulator, terms: Deployed, consent: ConsentPage, browser: Browser
 ) -> None:
     accept_terms(browser, consent)
     # The terms change under the session (the record no longer proves the required version).
     for user in tenant.state.login.users.values():
         user.user_metadata["terms"]["version"] = "1999-01-01"
+    # The Action redirects; under prompt=none Auth0 fails that with interaction_required
+    # (docs "Redirect with Actions"), which tells the app to log in interactively.
     query = callback(browser.authorize(prompt="none"))
-    assert query["error"] == "access_denied"
+    assert query["error"] == "interaction_required" and "code" not in query
 
 
 def test_prompt_login_shows_the_form_despite_a_session(

@@ -36,7 +36,12 @@ class Redirect:
 
 @dataclass(frozen=True)
 class Denied:
+    """A login that ends with an error for the application: `error` is the OAuth error code
+    (`access_denied` from api.access.deny, `interaction_required` for a redirect under
+    prompt=none), `reason` its description."""
+
     reason: str
+    error: str = "access_denied"
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,11 @@ def _result(output: Mapping[str, Any]) -> RuntimeResult:
             if isinstance(redirect, dict)
             else None
         ),
-        denied=Denied(reason=str(denied["reason"])) if isinstance(denied, dict) else None,
+        denied=(
+            Denied(reason=str(denied["reason"]), error=str(denied.get("error") or "access_denied"))
+            if isinstance(denied, dict)
+            else None
+        ),
         id_token_claims=dict(output.get("id_token_claims") or {}),
         access_token_claims=dict(output.get("access_token_claims") or {}),
         user_metadata=dict(output.get("user_metadata") or {}),

@@ -47,6 +47,12 @@ function verify(token, secret, now, { clockSkewSeconds = 60 } = {}) {
   const header = decodeSegment(head, 'header');
   if (header.alg !== 'HS256') throw new TokenError('Unsupported algorithm.');
   if (header.crit !== undefined) throw new TokenError('Unsupported header.');
+  // UNCONFIRMED: whether Auth0 insists on `typ: JWT`. The community's Actions mock
+  // (kilterset/auth0-actions-testing, src/mock/api/redirect.ts) refuses a token without it, so the
+  // simulation does too: the stricter reading. See docs/consent-contract.md.
+  if (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT') {
+    throw new TokenError('Unexpected token payload type');
+  }
   if (!B64URL.test(sig)) throw new TokenError('Invalid signature.');
   const expected = crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest();
   const given = Buffer.from(sig, 'base64url');

@@ -1,8 +1,9 @@
 'use strict';
 // The post-login trigger as Auth0 runs it, for local tests: the `event` an Action receives, the
 // `api` it calls, and what Auth0 does with those calls once the Action returns. Written against
-// /work/shared/auth0-facts.md ("The post-login Action runtime"); where Auth0's behaviour is not
-// confirmed, the safer reading is taken and marked UNCONFIRMED.
+// Auth0's documentation of the post-login trigger and, for the redirect round trip,
+// docs/consent-contract.md (sources there); where Auth0's behaviour is not confirmed, the
+// stricter reading is taken and marked UNCONFIRMED (README.md lists them).
 //
 // runPostLogin(input, onLog) -> output (see README.md for both shapes). It does not enforce the
 // time limit: run.js does that from outside, where it can stop a runaway Action.
@@ -39,6 +40,7 @@ const RESERVED_CLAIMS = new Set([
 const FORBIDDEN_CLAIM_HOSTS = ['auth0.com', 'webtask.io', 'webtask.run'];
 
 const METADATA_LIMIT_BYTES = 32 * 1024;
+const INTERACTION_REQUIRED_DESCRIPTION = 'Interaction required';
 const DEFAULT_TOKEN_TTL_SECONDS = 900;
 
 const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
@@ -58,6 +60,30 @@ function isDroppedClaim(name) {
     return FORBIDDEN_CLAIM_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
   }
   return false;
+}
+
+// The standard claims Auth0 requires of a token sent back to /continue, or it refuses it with
+// "Missing or invalid standard claims" (Auth0 Community knowledge base, "Getting Error of
+// 'Missing or invalid standard claims' during Actions Redirect":
+// https://community.auth0.com/t/getting-error-of-missing-or-invalid-standard-claims-during-actions-redirect/118530):
+// `iat`, `exp` at least a minute after `iat`, `sub`, `iss` and `state` (checked on its own,
+// with its own message). UNCONFIRMED details, each the stricter reading:
+// - `exp - iat >= 60` is enforced (the article says to set exp "at least 1 minute beyond the
+//   creation time"; whether Auth0 refuses less is not documented);
+// - `iss` must be a non-empty string; no value is required, because Auth0 documents none
+//   ("Application that is targeted for the redirect", docs "Redirect with Actions").
+const MIN_ANSWER_LIFETIME_SECONDS = 60;
+
+function hasStandardClaims(claims) {
+  const nonEmpty = (v) => typeof v === 'string' && v !== '';
+  const time = (v) => typeof v === 'number' && Number.isFinite(v);
+  return (
+    nonEmpty(claims.sub) &&
+    nonEmpty(claims.iss) &&
+    time(claims.iat) &&
+    time(claims.exp) &&
+    claims.exp - claims.iat >= MIN_ANSWER_LIFETIME_SECONDS
+  );
 }
 
 function canRedirect(event) {
@@ -150,7 +176,7 @@ function makeApi(ctx) {
   });
   api.access = {
     deny(reason) {
-      if (live()) ctx.denied = { reason: String(reason) };
+      if (live()) ctx.denied = { reason: String(reason), error: 'access_denied' };
       return api;
     },
   };
@@ -204,8 +230,17 @@ function makeApi(ctx) {
         if (err instanceof jwt.TokenError) throw new Error(`The session token is invalid: ${err.message}`);
         throw err;
       }
+      if (!hasStandardClaims(claims)) {
+        throw new Error('The session token is invalid: Missing or invalid standard claims');
+      }
       if (typeof claims.state !== 'string' || claims.state !== input.state) {
         throw new Error('The session token is invalid: State in the token does not match the /continue state.');
+      }
+      // UNCONFIRMED: Auth0's facts leave open whether validateToken compares `sub`; its
+      // knowledge base says `sub` "must match the user_id", and the community mock throws this
+      // message. Checking it is the stricter reading (the Action checks `sub` too).
+      if (claims.sub !== event.user.user_id) {
+        throw new Error('The session token is invalid: The sub claim does not match the user_id.');
       }
       return claims;
     },
@@ -279,8 +314,16 @@ async function runPostLogin(input, onLog = () => {}) {
   }
 
   if (ctx.redirect && !ctx.denied && !canRedirect(event)) {
-    // UNCONFIRMED what Auth0 does here; failing the login is the safer reading.
-    return failure(input, `api.redirect.sendUserTo was called, but this transaction cannot redirect`, logs);
+    if (NO_REDIRECT_PROTOCOLS.has(event.transaction.protocol)) {
+      // A back-channel grant (refresh token, password): Auth0's docs say a redirect "will also
+      // fail"; UNCONFIRMED how it answers, failing the login is the safer reading.
+      return failure(input, `api.redirect.sendUserTo was called, but this transaction cannot redirect`, logs);
+    }
+    // prompt=none: "Any time api.redirect.sendUserTo() is called in an Action, if prompt=none
+    // was passed, then the authorization fails with error=interaction_required" (Auth0 docs,
+    // "Redirect with Actions", Restrictions and limitations). UNCONFIRMED: its
+    // error_description; this text is ours.
+    ctx.denied = { reason: INTERACTION_REQUIRED_DESCRIPTION, error: 'interaction_required' };
   }
   // Metadata updates are batched and applied once the Action returns (before a redirect).
   // UNCONFIRMED: updates made before api.access.deny are applied too (taken as Auth0's
