@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from .errors import ConfigError, Problem
 from .manifest import Manifest, load_manifest
 from .params import ActionParams, StrictModel, is_loopback_host
+from .state import BindingPosition
 from .validation import problems_from_validation
 from .yamlsource import Document, PathKey, load_yaml
 
@@ -80,17 +81,6 @@ class EmulatorURL(StrictModel):
         if not is_loopback_host(parts.hostname):
             raise ValueError("an emulator runs on this machine: use a loopback address")
         return self
-
-
-class Before(StrictModel):
-    before: str = Field(min_length=1)
-
-
-class After(StrictModel):
-    after: str = Field(min_length=1)
-
-
-BindingPosition = Literal["first", "last"] | Before | After
 
 
 def _binding_shape(value: Any) -> Any:

@@ -19,7 +19,8 @@ from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
 from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 from .errors import ConfigError, Problem
-from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
+from .secret import Secret
+from .sources import ClientCredentials, Environment, resolve_credentials, tenant_dir
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 EMULATOR_STATE = "emulator.json"

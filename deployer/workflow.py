@@ -16,7 +16,8 @@ from .config import Config, TenantConfig
 from .desired import desired_action
 from .errors import DeployerError, NotReadyError
 from .plan import Options, Plan, diff
-from .sources import Environment, Secret, missing_values
+from .secret import Secret
+from .sources import Environment, missing_values
 from .state import DesiredAction, LiveState
 from .targets import TransportFactory, open_client, resolve_target
 
