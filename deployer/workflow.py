@@ -14,12 +14,13 @@ from .apply import Report, Waiter, Waits, apply_plan
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .desired import desired_action
+from .emulator import EmulatorSettings
 from .errors import DeployerError, NotReadyError
 from .plan import Options, Plan, diff
 from .secret import Secret
 from .sources import Environment, missing_values
 from .state import DesiredAction, LiveState
-from .targets import TransportFactory, open_client, resolve_target
+from .targets import Target, TransportFactory, open_client, resolve_target
 
 # Tenants are independent and Auth0 rate-limits each on its own; threads mostly wait on I/O.
 MAX_PARALLEL_TENANTS = 32
@@ -54,6 +55,13 @@ class Context:
     transports: TransportFactory | None = None
     report: Report = lambda line: None
     options: RunOptions = field(default_factory=RunOptions)
+    # For `emulator: embedded` tenants without `transports`; None is Auth0's free tier.
+    emulator_settings: EmulatorSettings | None = None
+
+    def target(self, tenant: TenantConfig) -> Target:
+        return resolve_target(
+            self.config, tenant, self.env, self.transports, self.emulator_settings
+        )
 
 
 def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
@@ -86,7 +94,7 @@ def _options(ctx: Context) -> Options:
 def plan_tenant(ctx: Context, name: str) -> Outcome:
     tenant = ctx.config.tenant(name)
     desired, _ = prepare(ctx, tenant)
-    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    target = ctx.target(tenant)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
     return Outcome(name, plan=plan, exit_code=2 if not plan.empty else 0, desired=desired)
@@ -99,7 +107,7 @@ def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Ou
     """Plan, ask `confirm` (it may also refuse by raising), apply, then re-read to verify."""
     tenant = ctx.config.tenant(name)
     desired, secrets = prepare(ctx, tenant)
-    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    target = ctx.target(tenant)
     report = _prefixed(ctx.report, name)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))

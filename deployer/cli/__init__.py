@@ -17,6 +17,7 @@ from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
     Group,
+    Invocation,
     adopt_option,
     all_option,
     apply_with_confirmation,
@@ -56,7 +57,7 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
       deployer deploy --tenant local --yes     deploy to the embedded emulator
       deployer render --tenant prod            print the Action's code for prod
     """
-    ctx.obj = config_path
+    ctx.obj = Invocation.start(ctx, config_path)
 
 
 @cli.command()
