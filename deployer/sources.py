@@ -229,6 +229,15 @@ def resolve_credentials(tenant: TenantConfig, env: Environment) -> ClientCredent
     )
 
 
+def unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
+    """What of the tenant's credentials is not set here, in a few words each."""
+    creds = tenant.credentials
+    if creds is None:
+        return []
+    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
+    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
+
+
 def missing_values(
     config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
 ) -> tuple[dict[str, Secret], list[Problem]]:
