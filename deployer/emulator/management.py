@@ -211,7 +211,7 @@ class ManagementApi:
     def _unique_name(self, name: str, own_id: str | None) -> None:
         other = self.state.find_by_name(name)
         if other is not None and other.id != own_id:
-            # UNCONFIRMED (auth0-facts.md): Auth0 answering 409 to a duplicate name.
+            # UNCONFIRMED (docs/auth0-behaviour.md): Auth0 answering 409 to a duplicate name.
             raise ApiError(409, f"An action with the name '{name}' already exists.")
 
     @staticmethod

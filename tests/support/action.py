@@ -163,7 +163,7 @@ class Harness:
         return claims
 
     def answer_claims(self, result: RuntimeResult, **overrides: Any) -> dict[str, Any]:
-        """The consent page's answer, exactly as DESIGN.md's contract describes it."""
+        """The consent page's answer, exactly as docs/consent-contract.md describes it."""
         assert result.redirect is not None
         incoming = self.incoming_token(result)
         now = int(time.time())

@@ -1,7 +1,7 @@
 'use strict';
 // The post-login trigger as Auth0 runs it, for local tests: the `event` an Action receives, the
 // `api` it calls, and what Auth0 does with those calls once the Action returns. Written against
-// /work/shared/auth0-facts.md ("The post-login Action runtime"); where Auth0's behaviour is not
+// docs/auth0-behaviour.md ("The post-login Action runtime"); where Auth0's behaviour is not
 // confirmed, the safer reading is taken and marked UNCONFIRMED.
 //
 // runPostLogin(input, onLog) -> output (see README.md for both shapes). It does not enforce the
