@@ -57,7 +57,7 @@ class Context:
     config: Config
     env: Environment
     transports: TransportFactory | None = None
-    report: Report = lambda line: None
+    report: Report = lambda _line: None
     options: RunOptions = field(default_factory=RunOptions)
     # For `emulator: embedded` tenants without `transports`; None is Auth0's free tier.
     emulator_settings: EmulatorSettings | None = None

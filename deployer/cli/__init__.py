@@ -47,7 +47,11 @@ from .options import (
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(__version__, prog_name="deployer")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path,
+    debug: bool,  # noqa: ARG001 (Group.invoke reads it from the root context's params)
+) -> None:
     """Render, plan and deploy the accept-terms post-login Action to Auth0 tenants.
 
     \b

@@ -183,7 +183,7 @@ class ManagementApi:
         self.restart_build(action, now)
         return 200, wire.action(action, now)
 
-    def delete(self, now: float, ids: tuple[str, ...], query: Mapping[str, str], _: Any) -> Result:
+    def delete(self, _now: float, ids: tuple[str, ...], query: Mapping[str, str], _: Any) -> Result:
         action = self._action(ids[0])
         bound = self.state.bound_triggers(action.id)
         if bound and not payloads.flag(query, "force"):
@@ -204,7 +204,7 @@ class ManagementApi:
         action.draft_version_id = version.id
         return 200, wire.versioned(action, version, now, just_deployed=True)
 
-    def test(self, now: float, ids: tuple[str, ...], _: Mapping[str, str], __: Any) -> Result:
+    def test(self, _now: float, ids: tuple[str, ...], _: Mapping[str, str], __: Any) -> Result:
         self._action(ids[0])
         raise ApiError(501, "Testing an action is not supported by the emulator yet.")
 
@@ -291,7 +291,7 @@ class ManagementApi:
 
     # -- triggers and bindings ------------------------------------------------------------
 
-    def triggers(self, now: float, _: tuple[str, ...], __: Mapping[str, str], ___: Any) -> Result:
+    def triggers(self, _now: float, _: tuple[str, ...], __: Mapping[str, str], ___: Any) -> Result:
         return 200, {
             "triggers": [
                 {

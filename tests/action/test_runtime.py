@@ -65,7 +65,7 @@ def _validate(token: str, secret: str, *, where: str = "body", state: str = STAT
     return result.id_token_claims[EXPOSE]
 
 
-def _answer(secret: str, **overrides: Any) -> dict[str, Any]:
+def _answer(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims = {"sub": USER_ID, "state": STATE, "iat": now, "exp": now + 120, "jti": "j1"}
     claims.update(overrides)
@@ -107,14 +107,14 @@ def test_encode_token_decodes_with_pyjwt() -> None:
 @pytest.mark.parametrize("where", ["body", "query"])
 def test_validate_token_accepts_pyjwt_tokens(where: str) -> None:
     secret = fake_secret("token")
-    claims = _answer(secret, accepted=True, terms_version="v7")
+    claims = _answer(accepted=True, terms_version="v7")
     out = _validate(jwt.encode(claims, secret, algorithm="HS256"), secret, where=where)
     assert out == {"claims": claims}
 
 
 def _rejections() -> list[Any]:
     secret = "fake-shared-secret-for-rejection-tests-0123456789abcdef"
-    good = _answer(secret)
+    good = _answer()
     now = int(time.time())
     valid = jwt.encode(good, secret, algorithm="HS256")
     head, body, sig = valid.split(".")
