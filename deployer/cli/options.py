@@ -58,7 +58,8 @@ class Invocation:
 
 def invocation_of(ctx: click.Context) -> Invocation:
     invocation = ctx.find_root().obj
-    assert isinstance(invocation, Invocation), "run under the `deployer` group"
+    if not isinstance(invocation, Invocation):  # a programming error, not a user's
+        raise RuntimeError("a command ran outside the `deployer` group")
     return invocation
 
 
