@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
 from .errors import BuildFailedError, ConcurrentChangeError, RefusedError, WaitTimeoutError
 from .header import without_provenance
-from .plan import BindAction, BindingSlot, CreateAction, DeployAction, Plan, UpdateAction
+from .plan import BindAction, CreateAction, DeployAction, Plan, UpdateAction
 from .plan import desired_bindings as merge_bindings
 from .render import check_syntax
-from .sources import Secret
-from .state import DesiredAction, LiveAction
+from .secret import Secret
+from .state import BindingSlot, DesiredAction, LiveAction
 
 Report = Callable[[str], None]
 HEARTBEAT_SECONDS = 10.0

@@ -30,9 +30,8 @@ from auth0.management.types import (
 )
 
 from .errors import Auth0Error
-from .plan import BindingSlot
-from .sources import Secret
-from .state import Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
+from .secret import Secret
+from .state import BindingSlot, Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
 
 READ_RETRIES = 5
 RATE_LIMIT_RETRIES = 5

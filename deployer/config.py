@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from .errors import ConfigError, Problem
 from .manifest import Manifest, load_manifest
 from .params import ActionParams, StrictModel, is_loopback_host
+from .state import BindingPosition
 from .validation import problems_from_validation
 from .yamlsource import Document, PathKey, load_yaml
 
@@ -80,17 +81,6 @@ class EmulatorURL(StrictModel):
         if not is_loopback_host(parts.hostname):
             raise ValueError("an emulator runs on this machine: use a loopback address")
         return self
-
-
-class Before(StrictModel):
-    before: str = Field(min_length=1)
-
-
-class After(StrictModel):
-    after: str = Field(min_length=1)
-
-
-BindingPosition = Literal["first", "last"] | Before | After
 
 
 def _binding_shape(value: Any) -> Any:
@@ -210,41 +200,55 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
 
     tenants: dict[str, TenantConfig] = {}
     for name, raw in file.tenants.items():
-        if not TENANT_NAME.match(name):
-            problems.append(
-                doc.problem(("tenants", name), "tenant names are lower-case letters, digits, - _")
-            )
-            continue
-        if not isinstance(raw, dict):
-            problems.append(doc.problem(("tenants", name), "expected a mapping"))
-            continue
-        merged = deep_merge(file.defaults, raw)
-        try:
-            tenant = TenantConfig.model_validate({**merged, "name": name})
-        except ValidationError as exc:
-            problems.extend(
-                problems_from_validation(
-                    exc, doc, (), locate=_locator(doc, name), field_prefix=("tenants", name)
-                )
-            )
-            continue
-        if manifest is not None:
-            problems.extend(_check_secrets(doc, tenant, manifest))
-        tenants[name] = tenant
+        tenant = _load_tenant(doc, file, name, raw, problems)
+        if tenant is not None:
+            if manifest is not None:
+                problems.extend(_check_secrets(doc, tenant, manifest))
+            tenants[name] = tenant
 
     if not file.tenants:
         problems.append(doc.problem(("tenants",), "no tenants defined"))
-    for i, name in enumerate(file.promotion):
-        if name not in file.tenants:
-            problems.append(doc.problem(("promotion", i), f"no tenant named {name!r}"))
-        elif name in file.promotion[:i]:
-            problems.append(doc.problem(("promotion", i), f"{name!r} appears twice"))
+    problems.extend(_check_promotion(doc, file))
     if problems or manifest is None:
         unique = dict.fromkeys(problems)
         raise ConfigError(sorted(unique, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
     return Config(
         path=path, manifest=manifest, tenants=tenants, document=doc, promotion=file.promotion
     )
+
+
+def _load_tenant(
+    doc: Document, file: _File, name: str, raw: Any, problems: list[Problem]
+) -> TenantConfig | None:
+    """One tenant with the defaults merged in, or None with its problems added to `problems`."""
+    if not TENANT_NAME.match(name):
+        problems.append(
+            doc.problem(("tenants", name), "tenant names are lower-case letters, digits, - _")
+        )
+        return None
+    if not isinstance(raw, dict):
+        problems.append(doc.problem(("tenants", name), "expected a mapping"))
+        return None
+    merged = deep_merge(file.defaults, raw)
+    try:
+        return TenantConfig.model_validate({**merged, "name": name})
+    except ValidationError as exc:
+        problems.extend(
+            problems_from_validation(
+                exc, doc, (), locate=_locator(doc, name), field_prefix=("tenants", name)
+            )
+        )
+        return None
+
+
+def _check_promotion(doc: Document, file: _File) -> list[Problem]:
+    problems = []
+    for i, name in enumerate(file.promotion):
+        if name not in file.tenants:
+            problems.append(doc.problem(("promotion", i), f"no tenant named {name!r}"))
+        elif name in file.promotion[:i]:
+            problems.append(doc.problem(("promotion", i), f"{name!r} appears twice"))
+    return problems
 
 
 def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> list[Problem]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from .config import Config, TenantConfig
 from .header import Header, fingerprint
 from .render import check_syntax, render_action
-from .sources import Secret
+from .secret import Secret
 from .state import Dependency, DesiredAction
 
 

@@ -6,15 +6,15 @@ fingerprints only.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
-from .config import After, Before, BindingPosition
 from .plan import BindAction, Change, CreateAction, DeployAction, Plan, UpdateAction
-from .state import position_label
+from .state import After, Before, BindingPosition, position_label
 from .workflow import Outcome
 
 JSON_FORMAT_VERSION = 1
@@ -119,7 +119,7 @@ def _error_lines(error: str, style: Style) -> list[str]:
 
 def _position(position: BindingPosition) -> Any:
     if isinstance(position, Before | After):
-        return position.model_dump()
+        return dataclasses.asdict(position)
     return position
 
 

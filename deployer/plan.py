@@ -10,10 +10,13 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .config import After, Before, BindingPosition
 from .errors import RefusedError
 from .header import strip_header, without_provenance
 from .state import (
+    After,
+    Before,
+    BindingPosition,
+    BindingSlot,
     DesiredAction,
     LiveAction,
     LiveBinding,
@@ -60,14 +63,6 @@ class UpdateAction:
 class DeployAction:
     action_id: str | None  # None: the action is created by the same plan
     reason: str
-
-
-@dataclass(frozen=True)
-class BindingSlot:
-    action_name: str
-    action_id: str | None  # None for ours before it exists
-    display_name: str
-    ours: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,14 +35,21 @@ _ESCAPES = {
 }
 
 
-def to_js(value: Any) -> JS:
-    """A JSON literal, deterministic (sorted keys) and inert inside any JavaScript context."""
+def to_js(value: Any, indent: int | None = None) -> JS:
+    """A JSON literal, deterministic (sorted keys) and inert inside any JavaScript context.
+
+    `indent` puts one key per line (`{{ params | js(indent=2) }}`), so that changing one
+    parameter is a one-line change in a plan's diff and in a pull request.
+    """
     if isinstance(value, jinja2.Undefined):
         # A missing variable must fail as one (UndefinedError, turned into a RenderError that
         # names the tenant), not as json's TypeError. StrictUndefined raises on str().
         str(value)
         raise jinja2.UndefinedError("an undefined value was given to the `js` filter")
-    text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+    separators = (",", ": ") if indent else (", ", ": ")
+    text = json.dumps(
+        value, sort_keys=True, ensure_ascii=True, indent=indent, separators=separators
+    )
     for char, escaped in _ESCAPES.items():
         text = text.replace(char, escaped)
     return JS(text)

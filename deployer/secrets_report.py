@@ -19,7 +19,7 @@ import click
 
 from .header import MIN_SECRET_LENGTH, fingerprint
 from .manifest import SecretSpec
-from .sources import Secret
+from .secret import Secret
 from .state import LiveAction
 
 JSON_FORMAT_VERSION = 1

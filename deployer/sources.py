@@ -1,7 +1,6 @@
 """Secret and credential values: read from where the config says, never kept in the config.
 
-A `Secret` hides its value from repr/str so that a value cannot leak through a log line, an
-exception or a test snapshot by accident; code that needs the value asks for `.reveal()`.
+Values come back wrapped in `Secret` (deployer/secret.py), which never shows itself.
 """
 
 from __future__ import annotations
@@ -11,30 +10,16 @@ import os
 import secrets as random
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, SecretRef, TenantConfig
 from .errors import ConfigError, Problem
 from .header import MIN_SECRET_LENGTH
+from .secret import Secret
 
 LOCAL_DIR = ".deployer"
 GENERATED_BYTES = 32
-
-
-@dataclass(frozen=True)
-class Secret:
-    _value: str = field(repr=False)
-    source: str  # where it came from, for messages: "$PROD_TERMS_TOKEN_SECRET", "generated"
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __str__(self) -> str:
-        return f"<secret from {self.source}>"
-
-    def __len__(self) -> int:
-        return len(self._value)
 
 
 def generate_secret() -> str:
@@ -242,6 +227,15 @@ def resolve_credentials(tenant: TenantConfig, env: Environment) -> ClientCredent
     return ClientCredentials(
         client_id, Secret(secret, creds.client_secret.describe()), creds.audience
     )
+
+
+def unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
+    """What of the tenant's credentials is not set here, in a few words each."""
+    creds = tenant.credentials
+    if creds is None:
+        return []
+    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
+    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
 
 
 def missing_values(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from .config import After, Before, BindingPosition
 from .header import Header, parse_header
 
 # Auth0 stores a request for node18 as node18-actions; they are the same runtime to us.
@@ -17,6 +17,35 @@ _RUNTIME_ALIASES = {"node18-actions": "node18"}
 
 def normalize_runtime(runtime: str | None) -> str | None:
     return _RUNTIME_ALIASES.get(runtime, runtime) if runtime else runtime
+
+
+@dataclass(frozen=True)
+class Before:
+    """Bind ours just before the post-login Action of this name."""
+
+    before: str
+
+
+@dataclass(frozen=True)
+class After:
+    """Bind ours just after the post-login Action of this name."""
+
+    after: str
+
+
+# Where our binding goes among the trigger's other bindings. config.py validates the YAML into
+# these; they are plain values so that the diff needs no config module.
+BindingPosition = Literal["first", "last"] | Before | After
+
+
+@dataclass(frozen=True)
+class BindingSlot:
+    """One binding in a trigger's execution order, as a plan writes it."""
+
+    action_name: str
+    action_id: str | None  # None for ours before it exists
+    display_name: str
+    ours: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
 from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 from .errors import ConfigError, Problem
-from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
+from .secret import Secret
+from .sources import ClientCredentials, Environment, resolve_credentials, tenant_dir
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 EMULATOR_STATE = "emulator.json"
@@ -36,19 +37,17 @@ class Target:
     ca_file: Path | None = None  # trust this CA (a `deployer emulator serve --tls`) only
 
 
-# Tests set faster settings here; None is the emulator's default (Auth0's free tier).
-embedded_settings: EmulatorSettings | None = None
-
-
-def embedded_emulator_transport(config: Config, tenant: TenantConfig) -> httpx.BaseTransport:
+def embedded_emulator_transport(
+    config: Config, tenant: TenantConfig, settings: EmulatorSettings | None = None
+) -> httpx.BaseTransport:
     """The tenant's own emulator in this process, its state in .deployer/<tenant>/.
 
-    Default settings are Auth0's free tier (asynchronous builds, rate limits): the local
-    tenant is as awkward as a real one.
+    Default settings (None) are Auth0's free tier (asynchronous builds, rate limits): the local
+    tenant is as awkward as a real one. Tests pass faster ones through the run's context.
     """
     state = tenant_dir(config, tenant.name) / EMULATOR_STATE
     state.parent.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(embedded_settings, state_path=state, domain=f"{tenant.name}.emulator")
+    emulator = Emulator(settings, state_path=state, domain=f"{tenant.name}.emulator")
     return emulator.transport()
 
 
@@ -57,6 +56,7 @@ def resolve_target(
     tenant: TenantConfig,
     env: Environment,
     transports: TransportFactory | None = None,
+    settings: EmulatorSettings | None = None,
 ) -> Target:
     credentials = resolve_credentials(tenant, env) or ClientCredentials(
         DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
@@ -66,7 +66,9 @@ def resolve_target(
     if isinstance(tenant.emulator, EmulatorURL):
         ca = config.root / tenant.emulator.ca if tenant.emulator.ca else None
         return Target(tenant.emulator.url.rstrip("/"), credentials, ca_file=ca)
-    transport = transports(tenant) if transports else embedded_emulator_transport(config, tenant)
+    transport = (
+        transports(tenant) if transports else embedded_emulator_transport(config, tenant, settings)
+    )
     return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
 
 

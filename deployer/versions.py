@@ -15,7 +15,7 @@ from .errors import RefusedError
 from .header import parse_header, strip_header
 from .plan import unified
 from .state import LiveAction
-from .targets import open_client, resolve_target
+from .targets import open_client
 from .workflow import Context
 
 
@@ -86,7 +86,7 @@ def _our_action(ctx: Context, client: Auth0Client, tenant: str) -> LiveAction:
 
 
 def history(ctx: Context, tenant: str) -> list[HistoryEntry]:
-    target = resolve_target(ctx.config, ctx.config.tenant(tenant), ctx.env, ctx.transports)
+    target = ctx.target(ctx.config.tenant(tenant))
     with open_client(target) as client:
         live = _our_action(ctx, client, tenant)
         return history_entries(client.versions(live.id), live)
@@ -99,7 +99,7 @@ def rollback(
     confirm: Callable[[Rollback], bool],
 ) -> tuple[Rollback, VersionInfo | None]:
     """Plan the rollback, ask `confirm`, then deploy the old version and wait until it is live."""
-    target = resolve_target(ctx.config, ctx.config.tenant(tenant), ctx.env, ctx.transports)
+    target = ctx.target(ctx.config.tenant(tenant))
     with open_client(target) as client:
         live = _our_action(ctx, client, tenant)
         chosen = choose_target(client.versions(live.id), live, to_version)

@@ -5,23 +5,29 @@ config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TypeVar
 
 from .apply import Report, Waiter, Waits, apply_plan
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .desired import desired_action
+from .emulator import EmulatorSettings
 from .errors import DeployerError, NotReadyError
 from .plan import Options, Plan, diff
-from .sources import Environment, Secret, missing_values
+from .secret import Secret
+from .secrets_report import LiveSide, LocalValue, TenantReport, build_report
+from .sources import Environment, find_secrets, missing_values, unset_credentials
 from .state import DesiredAction, LiveState
-from .targets import TransportFactory, open_client, resolve_target
+from .targets import Target, TransportFactory, open_client, resolve_target
 
 # Tenants are independent and Auth0 rate-limits each on its own; threads mostly wait on I/O.
 MAX_PARALLEL_TENANTS = 32
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,15 @@ class Context:
     config: Config
     env: Environment
     transports: TransportFactory | None = None
-    report: Report = lambda line: None
+    report: Report = lambda _line: None
     options: RunOptions = field(default_factory=RunOptions)
+    # For `emulator: embedded` tenants without `transports`; None is Auth0's free tier.
+    emulator_settings: EmulatorSettings | None = None
+
+    def target(self, tenant: TenantConfig) -> Target:
+        return resolve_target(
+            self.config, tenant, self.env, self.transports, self.emulator_settings
+        )
 
 
 def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
@@ -85,7 +98,7 @@ def _options(ctx: Context) -> Options:
 def plan_tenant(ctx: Context, name: str) -> Outcome:
     tenant = ctx.config.tenant(name)
     desired, _ = prepare(ctx, tenant)
-    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    target = ctx.target(tenant)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
     return Outcome(name, plan=plan, exit_code=2 if not plan.empty else 0, desired=desired)
@@ -98,7 +111,7 @@ def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Ou
     """Plan, ask `confirm` (it may also refuse by raising), apply, then re-read to verify."""
     tenant = ctx.config.tenant(name)
     desired, secrets = prepare(ctx, tenant)
-    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    target = ctx.target(tenant)
     report = _prefixed(ctx.report, name)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
@@ -149,8 +162,47 @@ def guarded(name: str, work: Callable[[], Outcome]) -> Outcome:
 
 def for_each(names: Sequence[str], work: Callable[[str], Outcome]) -> list[Outcome]:
     """Run `work` for every tenant concurrently (they are independent); results in order."""
+    return concurrently(names, lambda n: guarded(n, partial(work, n)))
+
+
+def concurrently(names: Sequence[str], work: Callable[[str], T]) -> list[T]:
+    """`work` for every tenant, in threads when there are several; results in order."""
     if len(names) <= 1:
-        return [guarded(n, partial(work, n)) for n in names]
+        return [work(n) for n in names]
     with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL_TENANTS)) as pool:
-        futures = [pool.submit(guarded, n, partial(work, n)) for n in names]
-        return [f.result() for f in futures]
+        return list(pool.map(work, names))
+
+
+@dataclass(frozen=True)
+class SecretsCheck:
+    """One tenant's secrets, here and live; `local` holds the values (for --reveal only)."""
+
+    report: TenantReport
+    local: Mapping[str, LocalValue]
+
+
+def check_secrets(ctx: Context, name: str) -> SecretsCheck:
+    """Each secret's local source and value against the live action's fingerprints.
+
+    A tenant that cannot be read still gets a report (its local side is worth showing).
+    """
+    tenant = ctx.config.tenant(name)
+    found = find_secrets(ctx.config, tenant, ctx.env, generate=False)  # read only
+    local = {n: LocalValue(f.source, f.value) for n, f in found.items()}
+    manifest = ctx.config.manifest
+    live = _live_secrets(ctx, tenant)
+    report = build_report(name, manifest.name, manifest.secrets, local, live)
+    return SecretsCheck(report, local)
+
+
+def _live_secrets(ctx: Context, tenant: TenantConfig) -> LiveSide:
+    # A token and one list request: the list carries the draft's code, and so its header.
+    unset = unset_credentials(tenant, ctx.env)
+    if unset:
+        return LiveSide(checked=False, reason=", ".join(unset))
+    try:
+        with open_client(ctx.target(tenant)) as client:
+            action = client.find_action(ctx.config.manifest.name)
+    except DeployerError as exc:
+        return LiveSide(checked=False, reason=str(exc).splitlines()[0])
+    return LiveSide(checked=True, action=action)

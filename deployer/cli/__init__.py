@@ -17,6 +17,7 @@ from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
     Group,
+    Invocation,
     adopt_option,
     all_option,
     apply_with_confirmation,
@@ -46,7 +47,11 @@ from .options import (
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(__version__, prog_name="deployer")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path,
+    debug: bool,  # noqa: ARG001 (Group.invoke reads it from the root context's params)
+) -> None:
     """Render, plan and deploy the accept-terms post-login Action to Auth0 tenants.
 
     \b
@@ -56,7 +61,7 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
       deployer deploy --tenant local --yes     deploy to the embedded emulator
       deployer render --tenant prod            print the Action's code for prod
     """
-    ctx.obj = config_path
+    ctx.obj = Invocation.start(ctx, config_path)
 
 
 @cli.command()

@@ -13,7 +13,7 @@ import click
 from ..config import DEFAULT_CONFIG
 from ..demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
 from ..errors import DeployerError
-from .options import context_of
+from .options import Invocation, context_of
 
 _port = click.IntRange(0, 65535)
 
@@ -70,8 +70,8 @@ def demo(
       deployer demo --app-port 9401 --emulator-port 0
     """
     root = ctx.find_root()
-    if root.obj is None:  # run on its own, not under the `deployer` group
-        root.obj = Path(DEFAULT_CONFIG)
+    if not isinstance(root.obj, Invocation):  # run on its own, not under the `deployer` group
+        root.obj = Invocation.start(ctx, Path(DEFAULT_CONFIG))
     click.echo(f"Starting the demo of tenant {tenant} ...", err=True)
     try:
         running = start_demo(

@@ -7,6 +7,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import click
 
 from .. import output
 from ..config import Config, load_config
+from ..emulator import EmulatorSettings
 from ..errors import DeployerError, RefusedError
 from ..plan import Plan
 from ..provenance import current_source
@@ -38,19 +40,43 @@ class Group(click.Group):
             sys.exit(exc.exit_code)
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """What the root group hands its commands (as click's `ctx.obj`)."""
+
+    config_path: Path
+    # The embedded emulator's settings; None is Auth0's free tier. Only a program that runs the
+    # CLI in process sets them, by passing EmulatorSettings as `obj` (tests: faster builds).
+    emulator_settings: EmulatorSettings | None = None
+
+    @classmethod
+    def start(cls, ctx: click.Context, config_path: Path) -> Invocation:
+        given = ctx.find_root().obj
+        settings = given if isinstance(given, EmulatorSettings) else None
+        return cls(config_path, settings)
+
+
+def invocation_of(ctx: click.Context) -> Invocation:
+    invocation = ctx.find_root().obj
+    if not isinstance(invocation, Invocation):  # a programming error, not a user's
+        raise RuntimeError("a command ran outside the `deployer` group")
+    return invocation
+
+
 def config_of(ctx: click.Context) -> Config:
-    path: Path = ctx.find_root().obj
-    return load_config(path)
+    return load_config(invocation_of(ctx).config_path)
 
 
 def context_of(ctx: click.Context, **options: Any) -> Context:
-    config = config_of(ctx)
+    invocation = invocation_of(ctx)
+    config = load_config(invocation.config_path)
     source = current_source(config.root)
     return Context(
         config=config,
         env=Environment(config.root),
         report=lambda line: click.echo(line, err=True),
         options=RunOptions(commit=source.commit, dirty=source.dirty, **options),
+        emulator_settings=invocation.emulator_settings,
     )
 
 

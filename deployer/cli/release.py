@@ -65,7 +65,12 @@ def _apply_saved(
 @output_option
 @click.pass_context
 def promote(
-    ctx: click.Context, to: str, force: bool, plan_file: Path | None, yes: bool, fmt: str
+    ctx: click.Context,
+    to: str,
+    force: bool,
+    plan_file: Path | None,  # noqa: ARG001 (unused: the pipelines branch makes promote use it)
+    yes: bool,
+    fmt: str,
 ) -> None:
     """Deploy a stage once the stage before it runs this very code.
 

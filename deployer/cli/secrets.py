@@ -1,26 +1,22 @@
 """`deployer secrets`: what is set where, checked by fingerprint; `deployer secrets generate`.
 
-Thin: gather each tenant's local values and its live action (a token and one list request),
-hand them to `secrets_report`, print, exit. Registered by the main CLI with
-`cli.add_command(secrets)`.
+Thin: `workflow.check_secrets` reads each tenant's local values and its live action (a token
+and one list request) and builds the report; this module parses, prints and exits.
 """
 
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from secrets import token_urlsafe
 
 import click
 
 from .. import secrets_report
-from ..config import Config, SecretRef, TenantConfig
 from ..errors import DeployerError
-from ..secrets_report import LiveSide, LocalValue, TenantReport
-from ..sources import GENERATED_BYTES, Environment, find_secrets
-from ..targets import TransportFactory, open_client, resolve_target
-from ..workflow import MAX_PARALLEL_TENANTS
-from .options import all_option, config_of, tenant_names, tenant_option
+from ..sources import GENERATED_BYTES
+from ..workflow import check_secrets, concurrently
+from .options import all_option, context_of, tenant_names, tenant_option
 
 JSON_HELP = """\b
 JSON (--output json), format_version 1; never a value, whatever the flags:
@@ -42,54 +38,6 @@ JSON (--output json), format_version 1; never a value, whatever the flags:
 def _stdout_is_terminal() -> bool:
     # One place to ask, so tests can stand in for a terminal.
     return sys.stdout.isatty()
-
-
-def local_values(config: Config, tenant: TenantConfig, env: Environment) -> dict[str, LocalValue]:
-    """Each declared secret's source and value here; read only (nothing is generated)."""
-    found = find_secrets(config, tenant, env, generate=False)
-    return {name: LocalValue(f.source, f.value) for name, f in found.items()}
-
-
-def _unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
-    creds = tenant.credentials
-    if creds is None:
-        return []
-    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
-    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
-
-
-def read_live(
-    config: Config,
-    tenant: TenantConfig,
-    env: Environment,
-    transports: TransportFactory | None = None,
-) -> LiveSide:
-    """The live action (token + one list request; the list carries the draft's code), or why
-    it could not be read. Never raises a DeployerError: the local side is still worth showing."""
-    unset = _unset_credentials(tenant, env)
-    if unset:
-        return LiveSide(checked=False, reason=", ".join(unset))
-    try:
-        target = resolve_target(config, tenant, env, transports)
-        with open_client(target) as client:
-            action = client.find_action(config.manifest.name)
-    except DeployerError as exc:
-        return LiveSide(checked=False, reason=str(exc).splitlines()[0])
-    return LiveSide(checked=True, action=action)
-
-
-def check_tenant(
-    config: Config,
-    tenant: TenantConfig,
-    env: Environment,
-    transports: TransportFactory | None = None,
-) -> tuple[TenantReport, dict[str, LocalValue]]:
-    local = local_values(config, tenant, env)
-    live = read_live(config, tenant, env, transports)
-    report = secrets_report.build_report(
-        tenant.name, config.manifest.name, config.manifest.secrets, local, live
-    )
-    return report, local
 
 
 def _check_reveal(fmt: str, reveal: bool, force: bool) -> None:
@@ -169,20 +117,18 @@ def secrets(
     if ctx.invoked_subcommand is not None:
         return
     _check_reveal(fmt, reveal, force)
-    config = config_of(ctx)
-    names = tenant_names(config, tenants, all_tenants)
-    env = Environment(config.root)
-    with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL_TENANTS)) as pool:
-        checked = list(pool.map(lambda n: check_tenant(config, config.tenant(n), env), names))
-    reports = [report for report, _ in checked]
+    context = context_of(ctx)
+    names = tenant_names(context.config, tenants, all_tenants)
+    checked = concurrently(names, partial(check_secrets, context))
+    reports = [c.report for c in checked]
     if fmt == "json":
         click.echo(secrets_report.as_json(reports), nl=False)
     else:
         revealed = None
         if reveal:
             revealed = {
-                report.tenant: {n: v.secret.reveal() for n, v in local.items() if v.secret}
-                for report, local in checked
+                c.report.tenant: {n: v.secret.reveal() for n, v in c.local.items() if v.secret}
+                for c in checked
             }
         colour = _stdout_is_terminal()
         click.echo(

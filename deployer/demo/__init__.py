@@ -37,7 +37,7 @@ from ..config import TenantConfig, load_config
 from ..consent.app import create_app as create_consent_app
 from ..consent.settings import DEFAULT_TERMS_DIR, ConsentSettings, SettingsError
 from ..consent.terms import terms_file
-from ..emulator import Emulator, EmulatorServer, EmulatorSettings, serve
+from ..emulator import Emulator, EmulatorServer, serve
 from ..emulator.login.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL
 from ..errors import ConfigError, DeployerError, Problem
 from ..params import is_loopback_host
@@ -200,14 +200,11 @@ def start_demo(
     emulator_port: int = DEFAULT_EMULATOR_PORT,
     deploy: bool = True,
     terms_dir: Path | None = None,
-    emulator_settings: EmulatorSettings | None = None,
 ) -> RunningDemo:
     """Deploys to `tenant` (an embedded emulator) and starts the three servers; see above.
 
-    `emulator_settings`: None takes the deployer's embedded settings (Auth0's free tier).
+    The emulator runs with `ctx.emulator_settings` (None: Auth0's free tier).
     """
-    from .. import targets  # read at call time: tests set faster embedded settings
-
     config = ctx.config
     tenant_config = config.tenant(tenant)
     if tenant_config.emulator != "embedded":
@@ -229,7 +226,7 @@ def start_demo(
         state = tenant_dir(config, tenant) / EMULATOR_STATE
         state.parent.mkdir(parents=True, exist_ok=True)
         emulator = Emulator(
-            emulator_settings or targets.embedded_settings,
+            ctx.emulator_settings,
             state_path=state,
             domain=f"{tenant}.emulator",
         )

@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,6 +44,13 @@ LOGIN_SECONDS = 600
 MAX_ENTRIES = 256  # logins in progress and sessions kept; the oldest go first
 TIME_CLAIMS = ("iat", "exp", "auth_time", "updated_at")
 SCOPE = "openid profile email"
+
+# The pages, one environment for all; autoescape because claims come from the network.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 @dataclass(frozen=True)
@@ -110,9 +118,6 @@ class SampleApp:
         self._pending: _Bounded = _Bounded()
         self._sessions: _Bounded = _Bounded()
         self._jwks: jwt.PyJWKSet | None = None
-        self._templates = jinja2.Environment(
-            loader=jinja2.DictLoader(_TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-        )
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -128,7 +133,7 @@ class SampleApp:
 
     def _page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         nonce = secrets.token_urlsafe(16)
-        html = self._templates.get_template(template).render(
+        html = _TEMPLATES.get_template(template).render(
             app_name=self.settings.name, style_nonce=nonce, **values
         )
         response = HTMLResponse(html, status_code=status)
@@ -346,141 +351,3 @@ def create_sample_app(settings: SampleAppSettings) -> Starlette:
 async def _closing(app: SampleApp) -> AsyncIterator[None]:
     yield
     await app.aclose()
-
-
-_STYLE = """
-:root { color-scheme: light; --ink: #1f2933; --muted: #52606d; --line: #d9e2ec;
-        --accent: #2457c5; --mark: #fff4c2; --mark-line: #e6c84f; --bad: #b42318; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #f5f7fa; color: var(--ink);
-       font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-header { background: #fff; border-bottom: 1px solid var(--line); }
-header div, main { max-width: 54rem; margin: 0 auto; padding: 0 1.25rem; }
-header div { display: flex; align-items: center; justify-content: space-between;
-             height: 3.5rem; }
-header strong { font-size: 1.05rem; }
-header span { color: var(--muted); font-size: .875rem; }
-main { padding-top: 2rem; padding-bottom: 3rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
-p { margin: .5rem 0 1rem; }
-.muted { color: var(--muted); }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 10px;
-        padding: 1.25rem 1.5rem; margin: 1.25rem 0; }
-.terms { border-color: var(--mark-line); background: var(--mark); }
-.terms dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1.25rem;
-            margin: .5rem 0 0; }
-.terms dt { color: var(--muted); }
-.terms dd { margin: 0; font-weight: 600; font-family: ui-monospace, Menlo, Consolas, monospace; }
-.error { border-color: #f1b4ae; background: #fff5f4; }
-.error h1 { color: var(--bad); }
-.actions { display: flex; gap: .75rem; flex-wrap: wrap; margin-top: 1.25rem; }
-a.button { display: inline-block; padding: .6rem 1.1rem; border-radius: 8px;
-           background: var(--accent); color: #fff; text-decoration: none; font-weight: 600; }
-a.button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--line); }
-table { width: 100%; border-collapse: collapse; font-size: .875rem; }
-th, td { text-align: left; vertical-align: top; padding: .45rem .6rem;
-         border-bottom: 1px solid var(--line); }
-th { color: var(--muted); font-weight: 600; }
-td code { font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
-td.name { width: 1%; white-space: nowrap; }  /* as narrow as the names; values get the rest */
-td.name code { word-break: normal; }
-@media (max-width: 40rem) {
-  td.name { white-space: normal; }
-  td.name code { word-break: break-all; }
-}
-tr.mark td { background: var(--mark); font-weight: 600; }
-.when { display: block; color: var(--muted); font-weight: 400; }
-.badge { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 4px;
-         background: var(--mark-line); color: #3d2f00; font-size: .75rem; font-weight: 700; }
-dl.error-code { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1.25rem; }
-dl.error-code dt { color: var(--muted); }
-dl.error-code dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; }
-"""
-
-_TEMPLATES = {
-    "base.html": """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{% block title %}{% endblock %} · {{ app_name }}</title>
-<style nonce="{{ style_nonce }}">"""
-    + _STYLE
-    + """</style>
-</head>
-<body>
-<header><div><strong>{{ app_name }}</strong><span>a relying party of the demo tenant</span></div>
-</header>
-<main>
-{% block main %}{% endblock %}
-</main>
-</body>
-</html>
-""",
-    "home.html": """{% extends "base.html" %}
-{% block title %}Welcome{% endblock %}
-{% block main %}
-<h1>Welcome</h1>
-<p>This application signs you in through the tenant. The tenant runs the accept-terms
-Action: the first time (and whenever the terms change) it asks you to accept the terms.</p>
-<div class="actions"><a class="button" id="sign-in" href="/login">Sign in</a></div>
-{% endblock %}
-""",
-    "signed_in.html": """{% extends "base.html" %}
-{% block title %}Signed in{% endblock %}
-{% block main %}
-<h1>Signed in as {{ who }}</h1>
-<p class="muted">The ID token below was verified with the tenant's published key (RS256),
-for this application, before this page was shown.</p>
-<section class="card terms" id="terms">
-  <strong>Terms of service</strong>
-  {% if terms_version %}
-  <dl>
-    <dt>Accepted version</dt><dd id="terms-version">{{ terms_version }}</dd>
-    <dt>Accepted at</dt><dd id="terms-accepted-at">{{ terms_accepted_at or "—" }}</dd>
-  </dl>
-  {% else %}
-  <p>The ID token carries no <code>{{ version_claim }}</code> claim.</p>
-  {% endif %}
-</section>
-<section class="card">
-  <strong>ID token claims</strong>
-  <table id="claims">
-    <thead><tr><th>Claim</th><th>Value</th></tr></thead>
-    <tbody>
-    {% for row in rows %}
-      <tr{% if row.terms %} class="mark"{% endif %}>
-        <td class="name"><code>{{ row.name }}</code>
-          {%- if row.terms %}<span class="badge">terms</span>{% endif %}</td>
-        <td><code>{{ row.value }}</code>
-          {%- if row.when %}<span class="when">{{ row.when }}</span>{% endif %}</td>
-      </tr>
-    {% endfor %}
-    </tbody>
-  </table>
-</section>
-<div class="actions">
-  <a class="button" id="sign-in-again" href="/login?prompt=login">Sign in again</a>
-  <a class="button secondary" id="sign-out" href="/logout">Sign out of the app</a>
-</div>
-{% endblock %}
-""",
-    "error.html": """{% extends "base.html" %}
-{% block title %}Not signed in{% endblock %}
-{% block main %}
-<section class="card error" id="error">
-  <h1>{{ title }}</h1>
-  <p>{{ detail }}</p>
-  {% if error %}
-  <dl class="error-code">
-    <dt>error</dt><dd id="error-code">{{ error }}</dd>
-    {% if description %}<dt>description</dt><dd id="error-description">{{ description }}</dd>
-    {% endif %}
-  </dl>
-  {% endif %}
-</section>
-<div class="actions"><a class="button" id="sign-in-again" href="/login?prompt=login">Sign in
-again</a></div>
-{% endblock %}
-""",
-}

@@ -2,9 +2,10 @@
 
 One `Emulator` is one tenant: the client-credentials token endpoint (`POST /oauth/token`) and
 the Actions part of the Management API v2 (`/api/v2/actions/...`), answering like the real
-Auth0 as recorded in `shared/auth0-facts.md`, awkward parts included: asynchronous builds,
-deploys that become visible a moment after they are answered, bindings replaced wholesale with
-new ids, write-only secrets, rate limits, Auth0's error bodies and limits.
+Auth0 as recorded and documented (docs/auth0-behaviour.md), awkward parts included:
+asynchronous builds, deploys that become visible a moment after they are answered, bindings
+replaced wholesale with new ids, write-only secrets, rate limits, Auth0's error bodies and
+limits.
 
 Credentials. A well-known local client always exists (a public development credential that
 only ever opens this emulator):

@@ -183,7 +183,7 @@ class ManagementApi:
         self.restart_build(action, now)
         return 200, wire.action(action, now)
 
-    def delete(self, now: float, ids: tuple[str, ...], query: Mapping[str, str], _: Any) -> Result:
+    def delete(self, _now: float, ids: tuple[str, ...], query: Mapping[str, str], _: Any) -> Result:
         action = self._action(ids[0])
         bound = self.state.bound_triggers(action.id)
         if bound and not payloads.flag(query, "force"):
@@ -207,7 +207,7 @@ class ManagementApi:
     def _unique_name(self, name: str, own_id: str | None) -> None:
         other = self.state.find_by_name(name)
         if other is not None and other.id != own_id:
-            # UNCONFIRMED (auth0-facts.md): Auth0 answering 409 to a duplicate name.
+            # UNCONFIRMED (docs/auth0-behaviour.md): Auth0 answering 409 to a duplicate name.
             raise ApiError(409, f"An action with the name '{name}' already exists.")
 
     @staticmethod
@@ -287,7 +287,7 @@ class ManagementApi:
 
     # -- triggers and bindings ------------------------------------------------------------
 
-    def triggers(self, now: float, _: tuple[str, ...], __: Mapping[str, str], ___: Any) -> Result:
+    def triggers(self, _now: float, _: tuple[str, ...], __: Mapping[str, str], ___: Any) -> Result:
         return 200, {
             "triggers": [
                 {

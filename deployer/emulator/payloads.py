@@ -7,7 +7,7 @@ a client should depend on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import settings as limits
@@ -98,39 +98,53 @@ def action_fields(body: Any, *, creating: bool) -> JSON:
             if required not in body:
                 raise bad_body(f"Missing required property: {required}")
     fields: JSON = {}
-    if "name" in body:
-        _expect(body["name"], "string", "name")
-        if not body["name"].strip():
-            raise bad_body("String is too short (0 chars), minimum 1", "name")
-        fields["name"] = body["name"]
-    if "supported_triggers" in body:
-        fields["supported_triggers"] = _triggers(body["supported_triggers"])
-    if "code" in body:
-        _expect(body["code"], "string", "code")
-        # The limit is 100 kB of code; counted in UTF-8 bytes. UNCONFIRMED: the message.
-        size = len(body["code"].encode())
-        if size > limits.MAX_CODE_BYTES:
-            raise bad_body(
-                f"String is too long ({size} bytes), maximum {limits.MAX_CODE_BYTES}", "code"
-            )
-        fields["code"] = body["code"]
-    if "dependencies" in body:
-        fields["dependencies"] = _dependencies(body["dependencies"])
-    if "runtime" in body:
-        _expect(body["runtime"], "string", "runtime")
-        if body["runtime"] not in RUNTIMES:
-            raise bad_body(f'No enum match for: "{body["runtime"]}"', "runtime")
-        fields["runtime"] = RUNTIMES[body["runtime"]]
-    if "secrets" in body:
-        fields["secrets"] = _secrets(body["secrets"])
-    if "modules" in body:
-        _expect(body["modules"], "array", "modules")
-        if body["modules"]:
-            raise ApiError(400, "Action modules are not supported by the emulator.", "invalid_body")
-    if "deploy" in body:
-        _expect(body["deploy"], "boolean", "deploy")
-        fields["deploy"] = body["deploy"]
+    # In this order, so that the first problem reported stays the same.
+    for name, check in _FIELD_CHECKS:
+        if name in body:
+            value = check(body[name])
+            if value is not _NOT_STORED:
+                fields[name] = value
     return fields
+
+
+_NOT_STORED = object()
+
+
+def _name(value: Any) -> Any:
+    _expect(value, "string", "name")
+    if not value.strip():
+        raise bad_body("String is too short (0 chars), minimum 1", "name")
+    return value
+
+
+def _code(value: Any) -> Any:
+    _expect(value, "string", "code")
+    # The limit is 100 kB of code; counted in UTF-8 bytes. UNCONFIRMED: the message.
+    size = len(value.encode())
+    if size > limits.MAX_CODE_BYTES:
+        raise bad_body(
+            f"String is too long ({size} bytes), maximum {limits.MAX_CODE_BYTES}", "code"
+        )
+    return value
+
+
+def _runtime(value: Any) -> Any:
+    _expect(value, "string", "runtime")
+    if value not in RUNTIMES:
+        raise bad_body(f'No enum match for: "{value}"', "runtime")
+    return RUNTIMES[value]
+
+
+def _modules(value: Any) -> Any:
+    _expect(value, "array", "modules")
+    if value:
+        raise ApiError(400, "Action modules are not supported by the emulator.", "invalid_body")
+    return _NOT_STORED
+
+
+def _deploy(value: Any) -> Any:
+    _expect(value, "boolean", "deploy")
+    return value
 
 
 def _triggers(value: Any) -> list[JSON]:
@@ -230,3 +244,15 @@ def paging(query: Mapping[str, str]) -> tuple[int, int]:
         else:
             per_page = number
     return page, per_page
+
+
+_FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("name", _name),
+    ("supported_triggers", _triggers),
+    ("code", _code),
+    ("dependencies", _dependencies),
+    ("runtime", _runtime),
+    ("secrets", _secrets),
+    ("modules", _modules),
+    ("deploy", _deploy),
+)

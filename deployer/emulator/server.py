@@ -19,6 +19,9 @@ DEFAULT_TLS_DIR = Path(".deployer/tls")
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of Auth0
+    # TCP_NODELAY: the headers and the body go out in two writes; with Nagle's algorithm the
+    # body waits for the client's delayed ACK: ~45 ms a request, 0.65 ms without (bench/served.py).
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:

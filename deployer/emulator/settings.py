@@ -10,7 +10,7 @@ DEFAULT_CLIENT_SECRET = "local-deployer-secret"
 DEFAULT_SCOPES = ("read:actions", "create:actions", "update:actions", "delete:actions")
 TOKEN_LIFETIME_SECONDS = 86400
 
-# Auth0's documented per-tenant limits (auth0-facts.md, "Limits").
+# Auth0's documented per-tenant limits (docs/auth0-behaviour.md, "Limits and rate limits").
 MAX_ACTIONS = 100
 MAX_BINDINGS_PER_TRIGGER = 20
 MAX_VERSIONS = 50

@@ -43,7 +43,7 @@ _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$
 
 
 def test_action(
-    api: ManagementApi, now: float, ids: tuple[str, ...], _: Mapping[str, str], body: Any
+    api: ManagementApi, _now: float, ids: tuple[str, ...], _: Mapping[str, str], body: Any
 ) -> tuple[int, JSON | None]:
     """The route's handler (management.ROUTES): the same lookup and 404 as every action route."""
     action = api._action(ids[0])

@@ -1,4 +1,4 @@
-"""Auth0's JSON shapes, as recorded on the wire (auth0-facts.md), built from the stored records.
+"""Auth0's JSON shapes as recorded on the wire (docs/auth0-behaviour.md), built from the records.
 
 Key sets and their order follow the recorded answers, not the OpenAPI description: e.g. the
 action object never carries `built_at`, but does carry the undocumented `current_version`.

@@ -97,3 +97,18 @@ def test_hostile_values_do_not_change_the_program(keys: Secrets) -> None:
 
     excluded = h.execute(h.event(user, client_id=HOSTILE_CLIENT))
     assert excluded.passed and excluded.id_token_claims == {}, "the client id matched exactly"
+
+
+def test_a_terms_version_bump_changes_one_line() -> None:
+    config = load_config(REPO / "tenants.yaml")
+    tenant = config.tenants["local"]
+    bumped = tenant.action.model_copy(
+        update={"terms": tenant.action.terms.model_copy(update={"version": "2099-01-01"})}
+    )
+    header = Header(tenant="local", action=config.manifest.name)
+    before = render_action(config.manifest, tenant.action, header).splitlines()
+    after = render_action(config.manifest, bumped, header).splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [
+        (f'    "version": "{tenant.action.terms.version}"', '    "version": "2099-01-01"')
+    ]

@@ -13,7 +13,6 @@ from support.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    FAST,
     NAMESPACE,
     NEW_VERSION,
     REPO,
@@ -52,7 +51,6 @@ def demo(project: Project) -> Iterator[RunningDemo]:
         app_port=0,
         emulator_port=0,
         terms_dir=project.terms_dir,
-        emulator_settings=FAST,
     )
     with running:
         yield running

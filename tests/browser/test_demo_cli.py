@@ -16,16 +16,13 @@ import httpx
 import pytest
 from support.browser import Project
 
-# The command run on its own (not yet under the `deployer` group), with fast emulator builds.
+# `deployer demo`, with fast emulator builds: settings travel as click's `obj`.
 SCRIPT = """
 import sys
-from deployer import targets
+from deployer.cli import cli
 from deployer.emulator import EmulatorSettings
-targets.embedded_settings = EmulatorSettings(
-    build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None
-)
-from deployer.cli.demo import demo
-demo(sys.argv[1:], prog_name="deployer demo")
+fast = EmulatorSettings(build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None)
+cli(["demo", *sys.argv[1:]], prog_name="deployer", obj=fast)
 """
 
 

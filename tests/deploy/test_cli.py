@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,13 +10,11 @@ import pytest
 from click.testing import CliRunner, Result
 from support.project import FAST, Project
 
-import deployer.targets
 from deployer.cli import cli
 
 
 @pytest.fixture
-def run(project: Project, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(deployer.targets, "embedded_settings", FAST)
+def run(project: Project):  # type: ignore[no-untyped-def]
     runner = CliRunner()
     outputs: list[str] = []
 
@@ -25,6 +24,7 @@ def run(project: Project, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-u
             ["--config", str(project.tenants_file), *args],
             env={**project.environ, **(env or {})},
             catch_exceptions=False,
+            obj=FAST,  # the embedded emulators' settings
         )
         outputs.append(result.stdout + result.stderr)
         return result
@@ -180,3 +180,24 @@ def test_dry_run_passes_adopt_on_to_the_plan(run, project: Project) -> None:  # 
     adopted = run("deploy", "-t", "dev", "--dry-run", "--adopt")
     assert adopted.exit_code == 0, adopted.output
     assert "adopting the existing action" in adopted.stdout
+
+
+def test_embedded_emulator_settings_travel_as_the_cli_obj(project: Project) -> None:
+    # Every connection dropped: the plan can only fail if these settings reached the emulator.
+    broken = dataclasses.replace(FAST, drop_rate=1.0, seed=1)
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(project.tenants_file), "plan", "-t", "dev"],
+        env=project.environ,
+        obj=broken,
+    )
+    assert result.exit_code == 1
+    assert "cannot reach https://dev.emulator/oauth/token" in result.output
+    # The same command with the fast settings plans fine: nothing else differs.
+    fine = CliRunner().invoke(
+        cli,
+        ["--config", str(project.tenants_file), "plan", "-t", "dev"],
+        env=project.environ,
+        obj=FAST,
+    )
+    assert fine.exit_code == 0, fine.output

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 from support.project import FAST, Project
 
-import deployer.targets
 from deployer.cli import cli
 from deployer.header import parse_header
 from deployer.plan import DeployAction
@@ -21,14 +20,13 @@ NAME = "Accept Terms"
 
 
 @pytest.fixture
-def run(project: Project, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(deployer.targets, "embedded_settings", FAST)
+def run(project: Project):  # type: ignore[no-untyped-def]
     # The CLI's embedded tenants persist in tmp_path/.deployer, like a user's checkout.
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
         return runner.invoke(
-            cli, ["--config", str(project.tenants_file), *args], env=project.environ
+            cli, ["--config", str(project.tenants_file), *args], env=project.environ, obj=FAST
         )
 
     return invoke

@@ -15,6 +15,12 @@ from deployer.emulator import DEFAULT_CLIENT_ID, Emulator
 
 AUDIENCE = "https://local.emulator/api/v2/"
 Grant = Callable[..., dict[str, str]]
+# Well-formed claims with every scope, but no signature at all.
+UNSIGNED = jwt.encode(
+    {"sub": "x@clients", "aud": AUDIENCE, "exp": 2**31, "scope": "read:actions"},
+    None,
+    algorithm="none",
+)
 
 
 @pytest.fixture
@@ -68,6 +74,7 @@ def test_extra_client_with_own_scopes(emu: Emulator, anon: httpx.Client, grant: 
     [
         pytest.param("Bearer not-a-jwt", "Invalid token.", id="garbage"),
         pytest.param("Basic abc", "Invalid token.", id="not-bearer"),
+        pytest.param(f"Bearer {UNSIGNED}", "Invalid token.", id="alg-none"),
         pytest.param(None, "Missing authentication", id="missing"),
     ],
 )

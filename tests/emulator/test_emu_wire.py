@@ -1,8 +1,9 @@
 """The emulator's answers against Auth0's: recorded answers key by key, and auth0-python's models.
 
-The recorded answers (tests/emulator/fixtures/recorded_*.json) come from auth0-facts.md. Each
-test replays the recorded request against a tenant prepared the same way and compares the
-answers recursively: the same keys everywhere, and the same values except ids and timestamps.
+The recorded answers (tests/emulator/fixtures/recorded_*.json) come from Auth0's own test
+recordings (sources in docs/auth0-behaviour.md). Each test replays the recorded request against
+a tenant prepared the same way and compares the answers recursively: the same keys everywhere,
+and the same values except ids and timestamps.
 """
 
 from __future__ import annotations

@@ -6,12 +6,10 @@ import dataclasses
 
 import pytest
 
-from deployer.config import After, Before
 from deployer.errors import RefusedError
 from deployer.header import Header, format_header
 from deployer.plan import (
     BindAction,
-    BindingSlot,
     CreateAction,
     DeployAction,
     Options,
@@ -19,7 +17,17 @@ from deployer.plan import (
     desired_bindings,
     diff,
 )
-from deployer.state import Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret, LiveState
+from deployer.state import (
+    After,
+    Before,
+    BindingSlot,
+    Dependency,
+    DesiredAction,
+    LiveAction,
+    LiveBinding,
+    LiveSecret,
+    LiveState,
+)
 
 NAME = "Accept Terms"
 KNOWN = Options(known_secrets=frozenset({"TERMS_TOKEN_SECRET", "TERMS_RECORD_KEY", "PREVIOUS"}))

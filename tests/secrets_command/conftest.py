@@ -8,13 +8,11 @@ import pytest
 from support.project import FAST, Project
 from support.secrets_command import Runner
 
-import deployer.targets
 from deployer.emulator import Emulator
 
 
 @pytest.fixture
-def run(project: Project, monkeypatch: pytest.MonkeyPatch) -> Runner:
-    monkeypatch.setattr(deployer.targets, "embedded_settings", FAST)
+def run(project: Project) -> Runner:
     return Runner(project)
 
 

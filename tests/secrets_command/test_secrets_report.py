@@ -8,6 +8,7 @@ import pytest
 
 from deployer.header import Header, fingerprint, format_header
 from deployer.manifest import SecretSpec
+from deployer.secret import Secret
 from deployer.secrets_report import (
     LiveSide,
     LocalValue,
@@ -17,7 +18,6 @@ from deployer.secrets_report import (
     exit_code,
     text,
 )
-from deployer.sources import Secret
 from deployer.state import LiveAction, LiveSecret
 
 TENANT, ACTION = "dev", "Accept Terms"

@@ -100,6 +100,7 @@ class Project:
             env=Environment(self.root, environ={}),
             report=lambda line: None,
             options=RunOptions(waits=FAST_WAITS),
+            emulator_settings=FAST,
         )
 
 

@@ -35,7 +35,7 @@ def query_of(url: str) -> dict[str, str]:
 
 
 def record_signature(key: str, user_id: str, version: str, accepted_at: str) -> str:
-    """The record's signature, computed apart from the Action (DESIGN.md, consent round trip)."""
+    """The record's signature, computed apart from the Action (docs/consent-contract.md)."""
     canonical = json.dumps([RECORD_FORMAT, user_id, version, accepted_at], separators=(",", ":"))
     digest = hmac.new(key.encode(), canonical.encode(), hashlib.sha256).digest()
     return urlsafe_b64encode(digest).rstrip(b"=").decode()

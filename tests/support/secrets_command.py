@@ -25,6 +25,7 @@ class Runner:
             ["--config", str(self.project.tenants_file), *args],
             env={**self.project.environ, **(env or {})},
             catch_exceptions=False,
+            obj=self.project.settings,  # the embedded emulators' settings (fast builds)
         )
         self.outputs.append(result.stdout + result.stderr)
         return result

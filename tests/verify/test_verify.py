@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner, Result
 from support.project import FAST, SECRET_VALUES, Project
 
-import deployer.targets
 from deployer.cli import cli
 from deployer.params import ActionParams
 from deployer.verify import cases, verify_tenant
@@ -17,8 +16,7 @@ from deployer.workflow import deploy_tenant
 
 
 @pytest.fixture
-def run(project: Project, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(deployer.targets, "embedded_settings", FAST)
+def run(project: Project) -> Any:
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
@@ -26,6 +24,7 @@ def run(project: Project, monkeypatch: pytest.MonkeyPatch) -> Any:
             cli,
             ["--config", str(project.tenants_file), *args],
             env=dict(project.environ),
+            obj=FAST,  # the embedded emulators' settings (fast builds)
             catch_exceptions=False,
         )
 

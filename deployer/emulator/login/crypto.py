@@ -1,8 +1,7 @@
 """Passwords, opaque credentials and RS256 tokens for the login flow.
 
-RS256 is done with `cryptography` directly: PyJWT is only a test dependency of this project,
-and signing a JWT is a dozen lines. Verification here is for the emulator's own tokens only
-(the /userinfo endpoint); relying parties verify with the published JWKS.
+Tokens are signed and verified with PyJWT. Verification here is for the emulator's own tokens
+only (the /userinfo endpoint); relying parties verify with the published JWKS.
 """
 
 from __future__ import annotations
@@ -10,13 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from ..tokens import SIGNATURE_ONLY
 
 # scrypt at 16 MiB of memory: slow enough to be a real password hash, fast enough for tests.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -84,44 +85,25 @@ class SigningKey:
         self.key_id = key_id
 
     def jwk(self) -> dict[str, str]:
-        numbers = self._key.public_key().public_numbers()
-
-        def b64_int(value: int) -> str:
-            return _b64(value.to_bytes((value.bit_length() + 7) // 8, "big"))
-
+        public = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
         return {
             "kty": "RSA",
             "use": "sig",
             "alg": "RS256",
             "kid": self.key_id,
-            "n": b64_int(numbers.n),
-            "e": b64_int(numbers.e),
+            "n": str(public["n"]),
+            "e": str(public["e"]),
         }
 
     def sign(self, claims: dict[str, Any]) -> str:
-        header = {"alg": "RS256", "typ": "JWT", "kid": self.key_id}
-        signing_input = ".".join(
-            _b64(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
-        )
-        signature = self._key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{signing_input}.{_b64(signature)}"
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """The claims of a token this key signed (RS256 only), or None. Expiry: the caller's."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
         try:
-            header = json.loads(_unb64(parts[0]))
-            if not isinstance(header, dict) or header.get("alg") != "RS256":
-                return None
-            self._key.public_key().verify(
-                _unb64(parts[2]),
-                f"{parts[0]}.{parts[1]}".encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
+            claims: dict[str, Any] = jwt.decode(
+                token, self._key.public_key(), algorithms=["RS256"], options=SIGNATURE_ONLY
             )
-            claims = json.loads(_unb64(parts[1]))
-        except (ValueError, InvalidSignature):
+        except jwt.PyJWTError:
             return None
-        return claims if isinstance(claims, dict) else None
+        return claims
