@@ -43,7 +43,9 @@ def new_id() -> str:
 
 def _checked_id(value: str, prop: str) -> str:
     if not _UUID.match(value):
-        # UNCONFIRMED: Auth0's exact text for a malformed id in the path.
+        # UNCONFIRMED (still unknown): the detail of the text for a malformed id. The form
+        # "Path validation error: '...' on property id" is recorded for event streams
+        # (terraform-provider-auth0 TestAccDataSourceEventStream.yaml), not for actions.
         raise ApiError(
             400,
             f"Path validation error: 'String does not match pattern ^[0-9a-f-]{{36}}$: {value}' "
@@ -68,7 +70,7 @@ class ManagementApi:
 
     def _trigger(self, trigger_id: str) -> str:
         if trigger_id not in payloads.TRIGGER_IDS:
-            # UNCONFIRMED: Auth0's answer for an unknown trigger id.
+            # UNCONFIRMED (still unknown: not recorded): Auth0's answer for an unknown trigger.
             raise ApiError(404, "That trigger does not exist.")
         return trigger_id
 
@@ -132,7 +134,7 @@ class ManagementApi:
             for a in self.state.actions.values()
             if (name is None or a.name == name)
             and (trigger is None or any(t["id"] == trigger for t in a.supported_triggers))
-            # UNCONFIRMED: that deployed=false does not filter (the spec documents true only).
+            # UNCONFIRMED (still unknown: not recorded): that deployed=false does not filter.
             and (not deployed or a.live_version_id(now) is not None)
             and (installed is None or a.marketplace == installed)
         ]
@@ -142,7 +144,7 @@ class ManagementApi:
     def create(self, now: float, _: tuple[str, ...], __: Mapping[str, str], body: Any) -> Result:
         fields = payloads.action_fields(body, creating=True)
         if len(self.state.actions) >= limits.MAX_ACTIONS:
-            # UNCONFIRMED: status and text of Auth0's per-tenant action limit.
+            # UNCONFIRMED (still unknown: not recorded): status and text of the action limit.
             raise ApiError(
                 400,
                 f"You have reached the limit of {limits.MAX_ACTIONS} actions for this tenant.",
@@ -222,7 +224,7 @@ class ManagementApi:
     def _unique_name(self, name: str, own_id: str | None) -> None:
         other = self.state.find_by_name(name)
         if other is not None and other.id != own_id:
-            # UNCONFIRMED (auth0-facts.md): Auth0 answering 409 to a duplicate name.
+            # UNCONFIRMED (still unknown: not recorded): a 409 for a duplicate name.
             raise ApiError(409, f"An action with the name '{name}' already exists.")
 
     # -- versions -------------------------------------------------------------------------
@@ -232,7 +234,7 @@ class ManagementApi:
     ) -> Result:
         action = self._action(ids[0], "actionId")
         page, per_page = payloads.paging(query)
-        # UNCONFIRMED: newest first.
+        # UNCONFIRMED (still unknown: the one recorded list has one version): newest first.
         versions = list(reversed(action.versions))
         items = [
             wire.versioned(action, v, now)
@@ -243,7 +245,7 @@ class ManagementApi:
     def _version(self, action: Action, version_id: str) -> Version:
         found = action.version(_checked_id(version_id, "id"))
         if found is None:
-            # UNCONFIRMED: the text for an unknown version.
+            # UNCONFIRMED (still unknown: not recorded): the text for an unknown version.
             raise ApiError(404, "That action version does not exist.")
         return found
 
@@ -309,14 +311,14 @@ class ManagementApi:
         for kind, value, display in refs:
             action, default_name = self._binding_target(kind, value, existing)
             if not any(t["id"] == trigger for t in action.supported_triggers):
-                # UNCONFIRMED: text for binding an action to a trigger it does not support.
+                # UNCONFIRMED (still unknown: not recorded): binding to an unsupported trigger.
                 raise ApiError(400, f"Action '{action.name}' does not support trigger '{trigger}'.")
             if action.live_version_id(now) is None:
                 raise ApiError(
                     400, "Trying to create a binding for an action that has not been deployed yet."
                 )
             if any(a.id == action.id for a, _ in chosen):
-                # UNCONFIRMED: Auth0's answer to the same action bound twice.
+                # UNCONFIRMED (still unknown: not recorded): the same action bound twice.
                 raise ApiError(400, f"Action '{action.name}' is bound more than once.")
             chosen.append((action, display if display is not None else default_name))
         # The whole list is replaced, and every binding is re-created with a new id.
@@ -337,7 +339,7 @@ class ManagementApi:
         if kind == "binding_id":
             binding = existing.get(value)
             if binding is None:
-                # UNCONFIRMED: text for an unknown binding id.
+                # UNCONFIRMED (still unknown: not recorded): the text for an unknown binding id.
                 raise ApiError(404, "That binding does not exist.")
             return self.state.actions[binding.action_id], binding.display_name
         if kind == "action_name":

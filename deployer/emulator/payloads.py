@@ -158,7 +158,7 @@ def action_fields(body: Any, *, creating: bool) -> JSON:
         fields["supported_triggers"] = _triggers(body["supported_triggers"])
     if "code" in body:
         _expect(body["code"], "string", "code")
-        # The limit is 100 kB of code; counted in UTF-8 bytes. UNCONFIRMED: the message.
+        # The limit is 100 kB of code, in UTF-8 bytes. UNCONFIRMED (still unknown): the text.
         size = len(body["code"].encode())
         if size > limits.MAX_CODE_BYTES:
             raise bad_body(
@@ -235,7 +235,7 @@ def _secrets(value: Any) -> list[tuple[str, str | None]]:
             _expect(secret, "string", f"{prop}.value")
             _max_length(secret, limits.MAX_SECRET_VALUE, f"{prop}.value")
         if item["name"] in seen:
-            # UNCONFIRMED: Auth0's answer to a repeated secret name.
+            # UNCONFIRMED (still unknown: not recorded): a repeated secret name.
             raise bad_body(f"Duplicate secret name: {item['name']}", prop)
         seen.add(item["name"])
         pairs.append((item["name"], secret))
@@ -311,6 +311,7 @@ def replace_secrets(
     replaced = []
     for name in ordered:
         value = values[name]
-        # UNCONFIRMED: a known name sent without a value keeps its value.
+        # UNCONFIRMED (still unknown: every recorded PATCH sends values): a known name sent
+        # without a value keeps its value.
         replaced.append(Secret(name, old[name] if value is None else value, now))
     return replaced

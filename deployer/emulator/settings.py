@@ -17,7 +17,7 @@ DEFAULT_SCOPES = (
 )
 TOKEN_LIFETIME_SECONDS = 86400
 
-# Auth0's documented per-tenant limits (auth0-facts.md, "Limits").
+# Auth0's documented per-tenant limits (Auth0 docs, "Actions Limitations").
 MAX_ACTIONS = 100
 MAX_BINDINGS_PER_TRIGGER = 20
 MAX_VERSIONS = 50

@@ -1,4 +1,4 @@
-"""Auth0's JSON shapes, as recorded on the wire (auth0-facts.md), built from the stored records.
+"""Auth0's JSON shapes, as recorded on the wire (docs/emulator-fidelity.md), from the records.
 
 Key sets and their order follow the recorded answers, not the OpenAPI description: e.g. the
 action object never carries `built_at`, but does carry the undocumented `current_version`.
@@ -44,13 +44,17 @@ class ApiError(Exception):
 
 
 def bad_body(reason: str, prop: str | None = None) -> ApiError:
-    # UNCONFIRMED beyond the one recorded example: Auth0's schema validator phrasing.
+    # The form is confirmed by recorded 400s ("Payload validation error: 'Array items are not
+    # unique (indexes 0 and 1)' on property rule.match.auth0_managed.", terraform-provider-auth0
+    # TestAccNetworkACLAuth0ManagedAPIRejections.yaml; the bindings oneOf one); UNCONFIRMED (still
+    # unknown): each reason.
     where = f" on property {prop}" if prop else ""
     return ApiError(400, f"Payload validation error: '{reason}'{where}.", "invalid_body")
 
 
 def bad_query(reason: str, prop: str) -> ApiError:
-    # UNCONFIRMED: phrasing modelled on the payload validation message.
+    # UNCONFIRMED (still unknown: no query validation error recorded): modelled on the payload
+    # validation message.
     return ApiError(
         400, f"Query validation error: '{reason}' on property {prop}.", "invalid_query_string"
     )

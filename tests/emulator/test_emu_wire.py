@@ -1,6 +1,7 @@
 """The emulator's answers against Auth0's: recorded answers key by key, and auth0-python's models.
 
-The recorded answers (tests/emulator/fixtures/recorded_*.json) come from auth0-facts.md. Each
+The recorded answers (tests/emulator/fixtures/recorded_*.json) are Auth0's (see
+docs/emulator-fidelity.md and tests/contract/recordings/ for the full cassettes). Each
 test replays the recorded request against a tenant prepared the same way and compares the
 answers recursively: the same keys everywhere, and the same values except ids and timestamps.
 """
