@@ -77,7 +77,7 @@ class ManagementApi:
     # -- time-driven changes --------------------------------------------------------------
 
     def advance(self, now: float) -> bool:
-        """Carries out deploys that were requested with `deploy: true` once their build ends."""
+        """Carries out `deploy: true` creates of older state files once their build ends."""
         changed = False
         for action in self.state.actions.values():
             if action.deploy_when_built and now >= action.build_ready_at:

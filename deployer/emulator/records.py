@@ -96,7 +96,8 @@ class Action:
     updated_at: float
     build_started_at: float
     build_ready_at: float
-    # create with `deploy: true`: deploy as soon as the draft is built
+    # Only in state files written before `deploy: true` deployed at once (as recorded): such a
+    # create is deployed when its build ends (ManagementApi.advance).
     deploy_when_built: bool = False
     # the version made from the current draft; None once the draft changes after a deploy
     draft_version_id: str | None = None

@@ -102,3 +102,28 @@ def test_clients_needs_read_clients(emu: Emulator) -> None:
     answer = http.get("/clients")
     assert answer.status_code == 403
     assert answer.json()["errorCode"] == "insufficient_scope"
+
+
+def test_default_deploy_settles_as_recorded_never_sooner() -> None:
+    """Auth0 accepted a binding 0.32 s after a deploy: the default refuses it before 0.3 s."""
+    from deployer.emulator import EmulatorSettings
+
+    now = [1_780_000_000.0]
+    emu = Emulator(EmulatorSettings(rate_limit_burst=None), clock=lambda: now[0])
+    http = httpx.Client(
+        transport=emu.transport(),
+        base_url="https://local.emulator/api/v2",
+        headers={"authorization": f"Bearer {emu.issue_token()}"},
+    )
+    trigger = [{"id": "post-login", "version": "v3"}]
+    created = http.post("/actions/actions", json={"name": "a", "supported_triggers": trigger})
+    action_id = created.json()["id"]
+    now[0] += EmulatorSettings().build_seconds
+    assert http.post(f"/actions/actions/{action_id}/deploy").status_code == 200
+    bind = {"bindings": [{"ref": {"type": "action_id", "value": action_id}}]}
+    now[0] += 0.29
+    early = http.patch("/actions/triggers/post-login/bindings", json=bind)
+    assert early.status_code == 400
+    assert "not been deployed" in early.json()["message"]
+    now[0] += 0.02
+    assert http.patch("/actions/triggers/post-login/bindings", json=bind).status_code == 200
