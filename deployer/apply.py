@@ -160,11 +160,29 @@ def _wait_built(
         if status == "built":
             return None
         if status == "failed":
-            detail = "\n".join(f"  - {e}" for e in errors) or "  (Auth0 gave no details)"
-            raise BuildFailedError(f"Auth0 could not build the action:\n{detail}")
+            raise BuildFailedError(_build_failed(desired, errors))
         return status or "unknown"
 
     waiter.until("waiting for the build", waiter.waits.build_timeout, check)
+
+
+def _build_failed(desired: DesiredAction, errors: list[str]) -> str:
+    """What to tell when a build failed. Auth0's failed action says only `status: "failed"`
+    (recorded: terraform-provider-auth0 TestAccAction.yaml), so the message says where the
+    reason is to be found, and names the usual cause."""
+    lines = [
+        f"{desired.tenant}: Auth0 could not build the action {desired.name!r}: its draft was "
+        "updated but not deployed, so logins still run the version that was live."
+    ]
+    if errors:
+        lines += ["Auth0 says:", *(f"  - {e}" for e in errors)]
+    else:
+        lines.append("Auth0's API gives no reason for a failed build.")
+    if desired.dependencies:
+        named = ", ".join(f"{d.name}@{d.version}" for d in desired.dependencies)
+        lines.append(f"The usual cause is an npm dependency that does not install: {named}.")
+    lines.append(f"See the build log in the Auth0 Dashboard: Actions > Library > {desired.name}.")
+    return "\n".join(lines)
 
 
 def _deploy(client: Auth0Client, action_id: str, desired: DesiredAction) -> int | None:

@@ -171,7 +171,13 @@ def _live_action(data: Any) -> LiveAction:
 
 
 def _build_errors(data: Any) -> list[str]:
-    """Build errors, wherever this answer carries them (the draft or its current version)."""
+    """Build errors, wherever this answer carries them (the draft or its current version).
+
+    Usually none: Auth0's failed action carries no `errors` field (recorded: the action went
+    building -> retrying -> failed with the same keys as ever, terraform-provider-auth0
+    TestAccAction.yaml). The API's version object documents `errors`, so they are read where
+    present; the caller must still explain a failure without them.
+    """
     found: list[Any] = []
     for holder in (data, getattr(data, "current_version", None)):
         if holder is None:

@@ -54,8 +54,16 @@ def emulator() -> None:
 )
 @click.option("--memory", is_flag=True, help="Keep no state file: forget everything on exit.")
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA (made once, reused).")
-@click.option("--build-seconds", type=float, default=2.0, show_default=True)
-@click.option("--deploy-settle-seconds", type=float, default=1.0, show_default=True)
+@click.option(
+    "--build-seconds", type=float, default=EmulatorSettings.build_seconds, show_default=True
+)
+@click.option(
+    "--deploy-settle-seconds",
+    type=float,
+    default=EmulatorSettings.deploy_settle_seconds,
+    show_default=True,
+    help="How long after a deploy it becomes live (Auth0 was recorded at about 0.3 s).",
+)
 @click.option("--latency", type=float, default=0.0, show_default=True, help="Seconds per request.")
 @click.option(
     "--rate-limit",

@@ -1,18 +1,18 @@
 """A local emulator of the Auth0 endpoints this project uses.
 
 One `Emulator` is one tenant: the client-credentials token endpoint (`POST /oauth/token`) and
-the Actions part of the Management API v2 (`/api/v2/actions/...`), answering like the real
-Auth0 as recorded and documented (docs/auth0-behaviour.md), awkward parts included:
-asynchronous builds, deploys that become visible a moment after they are answered, bindings
-replaced wholesale with new ids, write-only secrets, rate limits, Auth0's error bodies and
-limits.
+the Actions part of the Management API v2 (`/api/v2/actions/...`, and a read-only
+`/api/v2/clients`), answering like the real Auth0 as recorded in Auth0's public test cassettes
+(docs/emulator-fidelity.md), awkward parts included: asynchronous builds, deploys that become
+visible a moment after they are answered, bindings replaced wholesale with new ids, write-only
+secrets, rate limits, Auth0's error bodies and limits.
 
 Credentials. A well-known local client always exists (a public development credential that
 only ever opens this emulator):
 
     client_id     local-deployer
     client_secret local-deployer-secret
-    scopes        read:actions create:actions update:actions delete:actions
+    scopes        read:actions create:actions update:actions delete:actions read:clients
 
 More clients come from `EmulatorSettings.clients`, `Emulator.add_client` or the state file.
 The token audience is `https://{domain}/api/v2/`, where domain is the emulator's `domain` or
@@ -27,7 +27,7 @@ Failing builds. The emulator has no npm registry. A dependency does not resolve 
 is not a valid npm name, its version is not a plain npm version or range (`4.17.21`, `^4`,
 `~1.2`, `1.0.0-beta.1`, `latest`), or its name or version contains `nonexistent` (e.g.
 `lodash@0.0.0-nonexistent`). Such a build goes pending -> building <-> retrying -> failed,
-and the failed action carries `errors: [{id, msg, url}]`.
+and, as on Auth0, the failed action carries no `errors`: only its status says so.
 
 Persistence. With `state_path` the whole tenant (actions, versions, bindings, clients, secret
 values, the token signing key) is loaded on construction and saved atomically after every

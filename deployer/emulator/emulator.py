@@ -34,6 +34,7 @@ from .wire import ApiError
 
 Answer = tuple[int, dict[str, str], bytes]
 API_PREFIX = "/api/v2"
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -164,14 +165,21 @@ class Emulator:
             status, payload = error.status, error.body()
         if fault is not None:  # dropped after the request took effect
             raise ConnectionDropped(f"{method} {path}")
-        return self._json(status, payload, rate_headers)
+        answer = self._json(status, payload, rate_headers)
+        if path == "/oauth/token":
+            # The Authentication API says plain `application/json` (go-auth0
+            # TestLoginWithClientCredentials/Should_return_tokens.yaml).
+            answer[1]["content-type"] = "application/json"
+        return answer
 
     @staticmethod
-    def _json(status: int, payload: JSON | None, headers: dict[str, str]) -> Answer:
+    def _json(status: int, payload: JSON | list[JSON] | None, headers: dict[str, str]) -> Answer:
         if payload is None:
-            return status, dict(headers), b""
+            # Auth0's 204 still says it is JSON (every recorded DELETE; go-auth0 and
+            # terraform-provider-auth0 cassettes).
+            return status, {**headers, "content-type": JSON_TYPE}, b""
         content = json.dumps(payload, separators=(",", ":")).encode()
-        return status, {**headers, "content-type": "application/json; charset=utf-8"}, content
+        return status, {**headers, "content-type": JSON_TYPE}, content
 
     def _dispatch(
         self,
@@ -181,7 +189,7 @@ class Emulator:
         headers: Mapping[str, str],
         body: bytes,
         now: float,
-    ) -> tuple[int, JSON | None]:
+    ) -> tuple[int, JSON | list[JSON] | None]:
         if path == "/oauth/token" and method == "POST":
             return credentials.client_credentials(self.state, self.domain, headers, body, now)
         found = find_route(method, path[len(API_PREFIX) :]) if path.startswith(API_PREFIX) else None

@@ -14,14 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import payloads, testing, wire
+from . import beside, payloads, testing, wire
 from . import settings as limits
-from .records import JSON, Action, Binding, Secret, TenantState, Version
+from .payloads import replace_secrets
+from .records import JSON, Action, Binding, TenantState, Version
 from .settings import EmulatorSettings
 from .wire import ApiError
 
 Handler = Callable[["ManagementApi", float, tuple[str, ...], Mapping[str, str], Any], "Result"]
-Result = tuple[int, JSON | None]
+Result = tuple[int, JSON | list[JSON] | None]
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 NOT_FOUND = ApiError(404, "That action does not exist.")
@@ -42,7 +43,9 @@ def new_id() -> str:
 
 def _checked_id(value: str, prop: str) -> str:
     if not _UUID.match(value):
-        # UNCONFIRMED: Auth0's exact text for a malformed id in the path.
+        # UNCONFIRMED (still unknown): the detail of the text for a malformed id. The form
+        # "Path validation error: '...' on property id" is recorded for event streams
+        # (terraform-provider-auth0 TestAccDataSourceEventStream.yaml), not for actions.
         raise ApiError(
             400,
             f"Path validation error: 'String does not match pattern ^[0-9a-f-]{{36}}$: {value}' "
@@ -67,14 +70,14 @@ class ManagementApi:
 
     def _trigger(self, trigger_id: str) -> str:
         if trigger_id not in payloads.TRIGGER_IDS:
-            # UNCONFIRMED: Auth0's answer for an unknown trigger id.
+            # UNCONFIRMED (still unknown: not recorded): Auth0's answer for an unknown trigger.
             raise ApiError(404, "That trigger does not exist.")
         return trigger_id
 
     # -- time-driven changes --------------------------------------------------------------
 
     def advance(self, now: float) -> bool:
-        """Carries out deploys that were requested with `deploy: true` once their build ends."""
+        """Carries out `deploy: true` creates of older state files once their build ends."""
         changed = False
         for action in self.state.actions.values():
             if action.deploy_when_built and now >= action.build_ready_at:
@@ -131,7 +134,7 @@ class ManagementApi:
             for a in self.state.actions.values()
             if (name is None or a.name == name)
             and (trigger is None or any(t["id"] == trigger for t in a.supported_triggers))
-            # UNCONFIRMED: that deployed=false does not filter (the spec documents true only).
+            # UNCONFIRMED (still unknown: not recorded): that deployed=false does not filter.
             and (not deployed or a.live_version_id(now) is not None)
             and (installed is None or a.marketplace == installed)
         ]
@@ -141,7 +144,7 @@ class ManagementApi:
     def create(self, now: float, _: tuple[str, ...], __: Mapping[str, str], body: Any) -> Result:
         fields = payloads.action_fields(body, creating=True)
         if len(self.state.actions) >= limits.MAX_ACTIONS:
-            # UNCONFIRMED: status and text of Auth0's per-tenant action limit.
+            # UNCONFIRMED (still unknown: not recorded): status and text of the action limit.
             raise ApiError(
                 400,
                 f"You have reached the limit of {limits.MAX_ACTIONS} actions for this tenant.",
@@ -155,13 +158,23 @@ class ManagementApi:
             code=fields.get("code", ""),
             dependencies=fields.get("dependencies", []),
             runtime=fields.get("runtime", payloads.DEFAULT_RUNTIME),
-            secrets=self._replace_secrets([], fields.get("secrets", []), now),
+            secrets=replace_secrets([], fields.get("secrets", []), now),
             created_at=now,
             updated_at=now,
             build_started_at=now,
             build_ready_at=now + self.settings.build_seconds,
-            deploy_when_built=fields.get("deploy", False),
         )
+        # UNCONFIRMED: what `deploy: true` does when the build fails (not recorded); the
+        # emulator deploys nothing, the stricter reading.
+        if fields.get("deploy", False) and action.build_status(action.build_ready_at) == "built":
+            # Deployed at once, built with the draft: the 201 already has version 1 as
+            # current_version (PENDING) and deployed_version (`deployed:true`), and
+            # all_changes_deployed (go-auth0 TestActionManager_CreateWithDeploy.yaml).
+            version = self.snapshot(action, now)
+            version.built_at = action.build_ready_at
+            self.release(action, version)
+            action.deployed_settles_at = now
+            action.draft_version_id = version.id
         self.state.actions[action.id] = action
         return 201, wire.action(action, now)
 
@@ -178,7 +191,7 @@ class ManagementApi:
             if key in fields:
                 setattr(action, key, fields[key])
         if "secrets" in fields:
-            action.secrets = self._replace_secrets(action.secrets, fields["secrets"], now)
+            action.secrets = replace_secrets(action.secrets, fields["secrets"], now)
         # Any PATCH, even one that changes nothing, starts a new build of the draft.
         self.restart_build(action, now)
         return 200, wire.action(action, now)
@@ -207,31 +220,8 @@ class ManagementApi:
     def _unique_name(self, name: str, own_id: str | None) -> None:
         other = self.state.find_by_name(name)
         if other is not None and other.id != own_id:
-            # UNCONFIRMED (docs/auth0-behaviour.md): Auth0 answering 409 to a duplicate name.
+            # UNCONFIRMED (still unknown: not recorded): a 409 for a duplicate name.
             raise ApiError(409, f"An action with the name '{name}' already exists.")
-
-    @staticmethod
-    def _replace_secrets(
-        current: list[Secret], wanted: list[tuple[str, str | None]], now: float
-    ) -> list[Secret]:
-        """The whole list is replaced and every secret gets a new updated_at.
-
-        Order as recorded: names that already existed keep their place, new names follow in
-        request order (live [foo] + PATCH [bar, foo] gives [foo, bar]).
-        """
-        old = {s.name: s.value for s in current}
-        values = dict(wanted)
-        for name, value in wanted:
-            if value is None and name not in old:
-                raise wire.bad_body("Missing required property: value", f"secrets ({name})")
-        ordered = [s.name for s in current if s.name in values]
-        ordered += [n for n, _ in wanted if n not in old]
-        replaced = []
-        for name in ordered:
-            value = values[name]
-            # UNCONFIRMED: a known name sent without a value keeps its value.
-            replaced.append(Secret(name, old[name] if value is None else value, now))
-        return replaced
 
     # -- versions -------------------------------------------------------------------------
 
@@ -240,7 +230,7 @@ class ManagementApi:
     ) -> Result:
         action = self._action(ids[0], "actionId")
         page, per_page = payloads.paging(query)
-        # UNCONFIRMED: newest first.
+        # UNCONFIRMED (still unknown: the one recorded list has one version): newest first.
         versions = list(reversed(action.versions))
         items = [
             wire.versioned(action, v, now)
@@ -251,7 +241,7 @@ class ManagementApi:
     def _version(self, action: Action, version_id: str) -> Version:
         found = action.version(_checked_id(version_id, "id"))
         if found is None:
-            # UNCONFIRMED: the text for an unknown version.
+            # UNCONFIRMED (still unknown: not recorded): the text for an unknown version.
             raise ApiError(404, "That action version does not exist.")
         return found
 
@@ -288,18 +278,7 @@ class ManagementApi:
     # -- triggers and bindings ------------------------------------------------------------
 
     def triggers(self, _now: float, _: tuple[str, ...], __: Mapping[str, str], ___: Any) -> Result:
-        return 200, {
-            "triggers": [
-                {
-                    **t,
-                    "runtimes": ["node18-actions", "node22"],
-                    "default_runtime": payloads.DEFAULT_RUNTIME,
-                    "compatible_triggers": [],
-                    "binding_policy": "trigger-bound",
-                }
-                for t in payloads.TRIGGERS
-            ]
-        }
+        return 200, {"triggers": [dict(t) for t in payloads.TRIGGERS]}
 
     def list_bindings(
         self, now: float, ids: tuple[str, ...], query: Mapping[str, str], _: Any
@@ -308,7 +287,7 @@ class ManagementApi:
         page, per_page = payloads.paging(query)
         bindings = self.state.bindings.get(trigger, [])
         items = [
-            wire.binding(b, trigger, wire.action(self.state.actions[b.action_id], now))
+            wire.binding(b, trigger, wire.bound_action(self.state.actions[b.action_id], now))
             for b in bindings[page * per_page : (page + 1) * per_page]
         ]
         return 200, wire.envelope("bindings", items, len(bindings), page, per_page)
@@ -328,14 +307,14 @@ class ManagementApi:
         for kind, value, display in refs:
             action, default_name = self._binding_target(kind, value, existing)
             if not any(t["id"] == trigger for t in action.supported_triggers):
-                # UNCONFIRMED: text for binding an action to a trigger it does not support.
+                # UNCONFIRMED (still unknown: not recorded): binding to an unsupported trigger.
                 raise ApiError(400, f"Action '{action.name}' does not support trigger '{trigger}'.")
             if action.live_version_id(now) is None:
                 raise ApiError(
                     400, "Trying to create a binding for an action that has not been deployed yet."
                 )
             if any(a.id == action.id for a, _ in chosen):
-                # UNCONFIRMED: Auth0's answer to the same action bound twice.
+                # UNCONFIRMED (still unknown: not recorded): the same action bound twice.
                 raise ApiError(400, f"Action '{action.name}' is bound more than once.")
             chosen.append((action, display if display is not None else default_name))
         # The whole list is replaced, and every binding is re-created with a new id.
@@ -356,7 +335,7 @@ class ManagementApi:
         if kind == "binding_id":
             binding = existing.get(value)
             if binding is None:
-                # UNCONFIRMED: text for an unknown binding id.
+                # UNCONFIRMED (still unknown: not recorded): the text for an unknown binding id.
                 raise ApiError(404, "That binding does not exist.")
             return self.state.actions[binding.action_id], binding.display_name
         if kind == "action_name":
@@ -390,12 +369,16 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/actions/triggers", "read:actions", A.triggers),
     _route("GET", "/actions/triggers/{}/bindings", "read:actions", A.list_bindings),
     _route("PATCH", "/actions/triggers/{}/bindings", "update:actions", A.update_bindings, True),
+    _route("GET", "/actions/executions/{}", "read:actions", beside.execution),
+    # Any method on /actions/modules or below it.
+    Route("*", re.compile(r"^/actions/modules(?:/.*)?$"), "read:actions", beside.modules, False),
+    _route("GET", "/clients", "read:clients", beside.clients),
 )
 
 
 def find_route(method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
     for route in ROUTES:
         match = route.pattern.match(path)
-        if match and route.method == method:
+        if match and route.method in (method, "*"):
             return route, match.groups()
     return None

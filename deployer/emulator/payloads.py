@@ -11,24 +11,75 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import settings as limits
-from .records import JSON
+from .records import JSON, Secret
 from .wire import ApiError, bad_body, bad_query
 
+
+def _trigger(
+    trigger_id: str,
+    version: str,
+    status: str = "CURRENT",
+    *,
+    runtimes: tuple[str, ...] = ("node18-actions", "node22"),
+    default: str | None = "node22",
+    compatible: tuple[tuple[str, str], ...] = (),
+    binding_policy: str | None = None,
+) -> JSON:
+    entry: JSON = {"id": trigger_id, "version": version, "status": status, "runtimes": [*runtimes]}
+    if default is not None:
+        entry["default_runtime"] = default
+    entry["compatible_triggers"] = [{"id": i, "version": v} for i, v in compatible]
+    if binding_policy is not None:
+        entry["binding_policy"] = binding_policy
+    return entry
+
+
+def _deprecated_v1(trigger_id: str, *, default: str | None = "node12") -> JSON:
+    return _trigger(trigger_id, "v1", "DEPRECATED", runtimes=("node12",), default=default)
+
+
+# GET /actions/triggers. The entries, their order and their keys are those of the recorded
+# answer (go-auth0 TestActionManager_Triggers.yaml, 2023): deprecated v1 entries, post-login v3
+# compatible with post-login v2, no `default_runtime` on send-phone-message v1, no
+# `binding_policy` on these. The later trigger ids follow, from the API's published enum of 14
+# (node-auth0 src/management/api/types/types.ts, ActionTriggerTypeEnum), with the versions
+# recorded for three of them (custom-token-exchange, event-stream, password-hash-migration: v1).
+# UNCONFIRMED: today's runtime lists (the 2023 answer listed node12/16/18; actions recorded in
+# 2026 run node18-actions and node22), the versions of the other new triggers, and which
+# entries carry the optional `binding_policy` (event streams and token exchange profiles bind
+# their action themselves, hence entity-bound).
 TRIGGERS: tuple[JSON, ...] = (
-    # UNCONFIRMED: the exact list and fields of GET /actions/triggers; post-login v3 is real.
-    {"id": "post-login", "version": "v3", "status": "CURRENT"},
-    {"id": "post-login", "version": "v2", "status": "DEPRECATED"},
-    {"id": "credentials-exchange", "version": "v2", "status": "CURRENT"},
-    {"id": "pre-user-registration", "version": "v2", "status": "CURRENT"},
-    {"id": "post-user-registration", "version": "v2", "status": "CURRENT"},
-    {"id": "post-change-password", "version": "v2", "status": "CURRENT"},
-    {"id": "send-phone-message", "version": "v2", "status": "CURRENT"},
+    _deprecated_v1("post-login"),
+    _trigger("post-login", "v2", "DEPRECATED"),
+    _trigger("post-login", "v3", compatible=(("post-login", "v2"),)),
+    _trigger("credentials-exchange", "v2"),
+    _deprecated_v1("credentials-exchange"),
+    _deprecated_v1("pre-user-registration"),
+    _trigger("pre-user-registration", "v2"),
+    _deprecated_v1("post-user-registration"),
+    _trigger("post-user-registration", "v2"),
+    _trigger("post-change-password", "v2"),
+    _deprecated_v1("post-change-password"),
+    _deprecated_v1("send-phone-message", default=None),
+    _trigger("send-phone-message", "v2"),
+    _trigger("custom-phone-provider", "v1"),
+    _trigger("custom-email-provider", "v1"),
+    _trigger("password-reset-post-challenge", "v1"),
+    _trigger("custom-token-exchange", "v1", binding_policy="entity-bound"),
+    _trigger("event-stream", "v1", binding_policy="entity-bound"),
+    _trigger("password-hash-migration", "v1"),
+    _trigger("login-post-identifier", "v1"),
+    _trigger("signup-post-identifier", "v1"),
 )
 TRIGGER_IDS = frozenset(t["id"] for t in TRIGGERS)
-# The runtimes seen on the wire; a request for node18 is stored as node18-actions.
+# The runtimes seen on the wire, each stored as asked: `node18` stays `node18` (go-auth0
+# TestActionManager_CreateWithDeploy.yaml, 2025: asked node18, answered node18; a 2025 tenant
+# listing, TestApplyActionsListDefaultsWithNilOptions.yaml, holds both node18 and
+# node18-actions actions).
 RUNTIMES = {
+    "node12": "node12",
     "node16": "node16",
-    "node18": "node18-actions",
+    "node18": "node18",
     "node18-actions": "node18-actions",
     "node22": "node22",
 }
@@ -119,7 +170,7 @@ def _name(value: Any) -> Any:
 
 def _code(value: Any) -> Any:
     _expect(value, "string", "code")
-    # The limit is 100 kB of code; counted in UTF-8 bytes. UNCONFIRMED: the message.
+    # The limit is 100 kB of code, in UTF-8 bytes. UNCONFIRMED (still unknown): the text.
     size = len(value.encode())
     if size > limits.MAX_CODE_BYTES:
         raise bad_body(
@@ -138,7 +189,7 @@ def _runtime(value: Any) -> Any:
 def _modules(value: Any) -> Any:
     _expect(value, "array", "modules")
     if value:
-        raise ApiError(400, "Action modules are not supported by the emulator.", "invalid_body")
+        raise ApiError(400, "Action modules are not supported by this emulator.", "invalid_body")
     return _NOT_STORED
 
 
@@ -157,10 +208,17 @@ def _triggers(value: Any) -> list[JSON]:
         _expect(item, "object", prop)
         if _require(item, "id", "string", prop) not in TRIGGER_IDS:
             raise bad_body(f'No enum match for: "{item["id"]}"', f"{prop}.id")
-        version = item.get("version", "v3" if item["id"] == "post-login" else "v2")
+        version = item.get("version", _current_version(item["id"]))
         _expect(version, "string", f"{prop}.version")
         triggers.append({"id": item["id"], "version": version})
     return triggers
+
+
+def _current_version(trigger_id: str) -> str:
+    # UNCONFIRMED: that a trigger sent without a version gets its CURRENT one.
+    return next(
+        str(t["version"]) for t in TRIGGERS if t["id"] == trigger_id and t["status"] == "CURRENT"
+    )
 
 
 def _dependencies(value: Any) -> list[JSON]:
@@ -188,7 +246,7 @@ def _secrets(value: Any) -> list[tuple[str, str | None]]:
             _expect(secret, "string", f"{prop}.value")
             _max_length(secret, limits.MAX_SECRET_VALUE, f"{prop}.value")
         if item["name"] in seen:
-            # UNCONFIRMED: Auth0's answer to a repeated secret name.
+            # UNCONFIRMED (still unknown: not recorded): a repeated secret name.
             raise bad_body(f"Duplicate secret name: {item['name']}", prop)
         seen.add(item["name"])
         pairs.append((item["name"], secret))
@@ -256,3 +314,27 @@ _FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("modules", _modules),
     ("deploy", _deploy),
 )
+
+
+def replace_secrets(
+    current: list[Secret], wanted: list[tuple[str, str | None]], now: float
+) -> list[Secret]:
+    """The whole list is replaced and every secret gets a new updated_at.
+
+    Order as recorded: names that already existed keep their place, new names follow in
+    request order (live [foo] + PATCH [bar, foo] gives [foo, bar]).
+    """
+    old = {s.name: s.value for s in current}
+    values = dict(wanted)
+    for name, value in wanted:
+        if value is None and name not in old:
+            raise bad_body("Missing required property: value", f"secrets ({name})")
+    ordered = [s.name for s in current if s.name in values]
+    ordered += [n for n, _ in wanted if n not in old]
+    replaced = []
+    for name in ordered:
+        value = values[name]
+        # UNCONFIRMED (still unknown: every recorded PATCH sends values): a known name sent
+        # without a value keeps its value.
+        replaced.append(Secret(name, old[name] if value is None else value, now))
+    return replaced

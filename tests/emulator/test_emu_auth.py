@@ -35,7 +35,11 @@ def test_token_form_or_json(anon: httpx.Client, grant: Grant, encoding: str) -> 
     body = answer.json()
     assert set(body) == {"access_token", "expires_in", "scope", "token_type"}
     assert (body["expires_in"], body["token_type"]) == (86400, "Bearer")
-    assert body["scope"] == "read:actions create:actions update:actions delete:actions"
+    assert body["scope"] == (
+        "read:actions create:actions update:actions delete:actions read:clients"
+    )
+    # The Authentication API says plain application/json (recorded).
+    assert answer.headers["content-type"] == "application/json"
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["sub"] == f"{DEFAULT_CLIENT_ID}@clients"
     assert claims["aud"] == AUDIENCE
@@ -51,6 +55,27 @@ def test_unknown_audience_is_403(anon: httpx.Client, grant: Grant) -> None:
     answer = anon.post("/oauth/token", data=grant(audience="https://elsewhere/api/v2/"))
     assert answer.status_code == 403
     assert answer.json()["error"] == "access_denied"
+
+
+def test_grant_type_the_client_lacks_is_403_unauthorized_client(
+    anon: httpx.Client, grant: Grant
+) -> None:
+    answer = anon.post("/oauth/token", data=grant(grant_type="password"))
+    assert answer.status_code == 403
+    assert answer.json() == {
+        "error": "unauthorized_client",
+        "error_description": "Grant type 'password' not allowed for the client.",
+    }
+    unknown = anon.post("/oauth/token", data=grant(grant_type="made-up"))
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "unsupported_grant_type")
+
+
+def test_a_grant_of_no_scopes_has_no_scope_member(
+    emu: Emulator, anon: httpx.Client, grant: Grant
+) -> None:
+    emu.add_client("bare", "bare-secret", [])
+    answer = anon.post("/oauth/token", data=grant(client_id="bare", client_secret="bare-secret"))
+    assert set(answer.json()) == {"access_token", "expires_in", "token_type"}
 
 
 def test_requested_scope_narrows_the_grant(anon: httpx.Client, grant: Grant) -> None:
@@ -72,9 +97,9 @@ def test_extra_client_with_own_scopes(emu: Emulator, anon: httpx.Client, grant: 
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        pytest.param("Bearer not-a-jwt", "Invalid token.", id="garbage"),
-        pytest.param("Basic abc", "Invalid token.", id="not-bearer"),
-        pytest.param(f"Bearer {UNSIGNED}", "Invalid token.", id="alg-none"),
+        pytest.param("Bearer not-a-jwt", "Invalid token", id="garbage"),
+        pytest.param("Basic abc", "Invalid token", id="not-bearer"),
+        pytest.param(f"Bearer {UNSIGNED}", "Invalid token", id="alg-none"),
         pytest.param(None, "Missing authentication", id="missing"),
     ],
 )
@@ -91,7 +116,7 @@ def test_management_without_valid_token_is_401(
 def test_token_from_another_tenant_is_401(emu: Emulator, anon: httpx.Client) -> None:
     foreign = Emulator().issue_token()
     answer = anon.get("/api/v2/actions/actions", headers={"authorization": f"Bearer {foreign}"})
-    assert answer.json()["message"] == "Invalid token."
+    assert answer.json()["message"] == "Invalid token"
 
 
 def test_expired_token_is_401(emu: Emulator, anon: httpx.Client, clock: Any) -> None:

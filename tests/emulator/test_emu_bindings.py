@@ -69,7 +69,7 @@ def test_patch_replaces_the_list_and_renews_every_id(
 
     unbound = http.patch(BINDINGS, json={"bindings": []})
     assert unbound.json() == {"bindings": []}
-    assert http.get(BINDINGS).json() == {"per_page": 50}
+    assert http.get(BINDINGS).json() == {"bindings": [], "per_page": 50}
 
 
 def test_bind_by_name_and_display_name(http: httpx.Client, deployed: Deployed) -> None:
@@ -85,16 +85,36 @@ def test_bind_by_name_and_display_name(http: httpx.Client, deployed: Deployed) -
     assert binding["trigger_id"] == "post-login"
 
 
-def test_get_bindings_returns_full_actions_and_envelope(
-    http: httpx.Client, deployed: Deployed
+def test_get_bindings_returns_the_action_subset_and_envelope(
+    http: httpx.Client, deployed: Deployed, clock: Any
 ) -> None:
     action_id = deployed()
-    http.patch(BINDINGS, json={"bindings": [by_id(action_id)]})
+    patched = http.patch(BINDINGS, json={"bindings": [by_id(action_id)]}).json()
     listed = http.get(BINDINGS).json()
     assert set(listed) == {"bindings", "total", "per_page"}
     assert listed["total"] == 1 and listed["per_page"] == 50
     action = listed["bindings"][0]["action"]
-    assert {"code", "runtime", "status", "secrets", "deployed_version"} <= set(action)
+    # As recorded: the PATCH answer's subset, no draft, and all_changes_deployed false even
+    # though the action is fully deployed.
+    assert list(action) == [
+        "id",
+        "name",
+        "supported_triggers",
+        "created_at",
+        "updated_at",
+        "current_version",
+        "deployed_version",
+        "all_changes_deployed",
+    ]
+    assert action["all_changes_deployed"] is False
+    assert set(patched["bindings"][0]["action"]) == set(action)
+    assert http.get(f"/actions/actions/{action_id}").json()["all_changes_deployed"] is True
+    # Past the end: the empty list and the page, no total.
+    assert http.get(BINDINGS, params={"page": 1, "per_page": 100}).json() == {
+        "bindings": [],
+        "page": 1,
+        "per_page": 100,
+    }
 
 
 @pytest.mark.parametrize(

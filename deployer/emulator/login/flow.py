@@ -19,8 +19,8 @@ from .web import SESSION_COOKIE, Answer, Request, page, redirect, session_cookie
 
 PROTOCOL = "oidc-basic-profile"
 SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
-# UNCONFIRMED: Auth0's lifetimes for a login transaction and an authorization code; a session
-# lasts as long as Auth0's default inactivity timeout (3 days).
+# UNCONFIRMED (still unknown: not recorded): Auth0's lifetimes for a login transaction and an
+# authorization code; a session lasts as long as Auth0's default inactivity timeout (3 days).
 TRANSACTION_SECONDS = 3600
 CODE_SECONDS = 300
 SESSION_SECONDS = 3 * 86400

@@ -32,7 +32,9 @@ def _error(status: int, error: str, description: str) -> Answer:
     return json_answer(status, {"error": error, "error_description": description})
 
 
-# UNCONFIRMED: Auth0 answers a bad code or refresh token with 403 (not RFC 6749's 400).
+# Confirmed for a bad code: 403 invalid_grant "Invalid authorization code" (go-auth0
+# TestLoginWithAuthCode/Should_throw_for_an_invalid_code.yaml). UNCONFIRMED (still unknown:
+# not recorded): the same 403 for a bad refresh token.
 _BAD_CODE = _error(403, "invalid_grant", "Invalid authorization code")
 _BAD_REFRESH = _error(403, "invalid_grant", "Unknown or invalid refresh token.")
 _UNAUTHORIZED = _error(401, "access_denied", "Unauthorized")

@@ -22,8 +22,9 @@ from .runtime import RuntimeResult, RuntimeSimulationError, run_post_login
 
 TRIGGER = "post-login"
 CONNECTION = "Username-Password-Authentication"
-# UNCONFIRMED: what Auth0 tells the application when an Action throws or times out. A generic
-# text is the safer reading: the runtime's message may quote anything the Action had in hand.
+# UNCONFIRMED (still unknown: not recorded): what Auth0 tells the application when an Action
+# throws or times out. A generic text is the safer reading: the runtime's message may quote
+# anything the Action had in hand.
 FAILED_REASON = "The post-login Action failed."
 _KEPT_LOGS = 200
 
