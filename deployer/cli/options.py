@@ -25,12 +25,38 @@ from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, pl
 EXIT_CHANGES = 2
 
 
+class UsageError(click.UsageError):
+    """A usage error that exits 1: 2 means something else to the commands that document it."""
+
+    exit_code = 1
+
+
 class Group(click.Group):
-    """Turns every DeployerError into one message and an exit code, in one place."""
+    """Turns every DeployerError into one message and an exit code, in one place.
+
+    Exit 2 is reserved for what a command documents (`plan --detailed-exitcode`: changes
+    pending; `secrets`: problems), so a pipeline can tell it apart from a failure. Click exits
+    2 on a usage error (a mistyped flag, `-o yaml`); here it exits 1 like every other error, or
+    a typo in a CI step would read as "changes pending" and pass.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a bad option before the command
+            raise UsageError(exc.format_message(), exc.ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a command's or subcommand's, raised while parsing it
+            raise UsageError(exc.format_message(), exc.ctx) from None
         except DeployerError as exc:
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
