@@ -39,6 +39,8 @@ RATE_LIMIT_RETRIES = 5
 CONNECT_RETRIES = 2
 MAX_RATE_LIMIT_WAIT = 30.0
 REQUIRED_SCOPES = "read:actions create:actions update:actions"
+# Only `deployer destroy` deletes; a deploy pipeline's client need not be able to.
+DESTROY_SCOPE = "delete:actions"
 
 
 class AmbiguousWriteError(Auth0Error):
@@ -353,6 +355,17 @@ class Auth0Client:
             ),
         )
         return _version(answer)
+
+    def delete_action(self, action_id: str) -> None:
+        """Delete an action and its versions. Never with ?force=true: Auth0 then refuses (409)
+        to delete one that is still bound, so a binding made since our unbind stops us instead
+        of being detached silently. Needs the delete:actions scope."""
+        # Not the library's retries: they would repeat a 409 (still bound), which cannot
+        # succeed; a 429 is retried here, a lost answer is for the caller to re-read.
+        self._write_once(
+            f"deleting action {action_id}",
+            lambda: self._actions.delete(action_id, request_options={"max_retries": 0}),
+        )
 
     def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
         """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""

@@ -20,7 +20,16 @@ from ..plan import Plan
 from ..provenance import current_source
 from ..sources import Environment
 from ..state import DesiredAction
-from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
+from ..workflow import (
+    Context,
+    Outcome,
+    RunOptions,
+    deploy_tenant,
+    for_each,
+    not_ready,
+    plan_tenant,
+    readiness_message,
+)
 
 EXIT_CHANGES = 2
 
@@ -116,6 +125,11 @@ prune_option = click.option(
     is_flag=True,
     help="Delete live secrets that the config does not know (kept by default).",
 )
+skip_not_ready_option = click.option(
+    "--skip-not-ready",
+    is_flag=True,
+    help="Deploy the tenants that are ready and skip the others (default: refuse the run).",
+)
 yes_option = click.option(
     "-y", "--yes", is_flag=True, help="Apply without asking (needed without a terminal)."
 )
@@ -145,11 +159,24 @@ def apply_with_confirmation(
     yes: bool,
     fmt: str,
     check: Check | None = None,
+    skip_not_ready: bool = False,
 ) -> list[Outcome]:
-    """Plan, show, ask (or --yes), apply each tenant, and print how it ended.
+    """Check that every tenant is ready, then plan, show, ask (or --yes), apply each tenant,
+    and print how it ended.
 
+    Readiness first: a run that would deploy some tenants and then find the next one has no
+    secrets here is a partial rollout nobody asked for. `skip_not_ready` deploys the others.
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
+    missing = not_ready(context, names)
+    if missing and not skip_not_ready:
+        raise RefusedError(
+            f"not applying anything: {readiness_message(missing)}\n"
+            "Set them, or add --skip-not-ready to deploy the tenants that are ready."
+        )
+    if missing:
+        click.secho(f"Skipping: {readiness_message(missing)}", fg="yellow", err=True)
+        names = [n for n in names if n not in missing]
     colour = fmt == "text" and sys.stdout.isatty()
     printing = threading.Lock()
 
