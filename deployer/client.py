@@ -39,8 +39,6 @@ RATE_LIMIT_RETRIES = 5
 CONNECT_RETRIES = 2
 MAX_RATE_LIMIT_WAIT = 30.0
 REQUIRED_SCOPES = "read:actions create:actions update:actions"
-# Only `deployer destroy` deletes; a deploy pipeline's client need not be able to.
-DESTROY_SCOPE = "delete:actions"
 
 
 class AmbiguousWriteError(Auth0Error):
@@ -357,11 +355,11 @@ class Auth0Client:
         return _version(answer)
 
     def delete_action(self, action_id: str) -> None:
-        """Delete an action and its versions. Never with ?force=true: Auth0 then refuses (409)
-        to delete one that is still bound, so a binding made since our unbind stops us instead
-        of being detached silently. Needs the delete:actions scope."""
-        # Not the library's retries: they would repeat a 409 (still bound), which cannot
-        # succeed; a 429 is retried here, a lost answer is for the caller to re-read.
+        """Delete an action (`destroy`; needs delete:actions). Never with ?force=true: without
+        it Auth0 refuses (409) one still bound, so a binding made since our unbind stops us.
+        ("An action must be unbound from all triggers before it can be deleted"; `force`
+        detaches bindings: https://auth0.com/docs/api/management/v2/actions/delete-action)"""
+        # Not the library's retries, which would repeat a 409; a 429 is retried here.
         self._write_once(
             f"deleting action {action_id}",
             lambda: self._actions.delete(action_id, request_options={"max_retries": 0}),

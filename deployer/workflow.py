@@ -194,7 +194,7 @@ def check_in_sync(ctx: Context, name: str) -> str | None:
     """Why `name` is not in sync with this checkout (None when its plan is empty)."""
     outcome = guarded(name, lambda: plan_tenant(ctx, name))
     if outcome.error:
-        return f"{name} could not be checked: {outcome.error.splitlines()[0]}"
+        return f"{name} could not be checked: {outcome.error}"
     assert outcome.plan is not None
     if not outcome.plan.empty:
         add, change, destroy = outcome.plan.counts()

@@ -5,11 +5,13 @@ plan first and ask, like a deploy."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from functools import partial
 
 import click
 
+from .. import output
 from ..errors import RefusedError
 from ..plan import Plan
 from ..state import DesiredAction
@@ -58,13 +60,14 @@ def _apply(
     fmt: str,
     reviewed: dict[str, Plan] | None,
 ) -> list[Outcome]:
+    printing = threading.Lock()
+
     def confirm(name: str, fresh: Plan, _desired: DesiredAction) -> bool:
         if reviewed is not None and fresh != reviewed.get(name):
             raise RefusedError(f"{name} changed since the plan was shown; run again")
         if reviewed is None and fmt == "text":  # --yes: shown just before it is applied
-            from .. import output
-
-            click.echo(output.text([Outcome(name, plan=fresh)]), nl=False)
+            with printing:
+                click.echo(output.text([Outcome(name, plan=fresh)]), nl=False)
         return True
 
     return for_each(
