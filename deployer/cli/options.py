@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -35,9 +35,17 @@ EXIT_CHANGES = 2
 
 
 class UsageError(click.UsageError):
-    """A usage error that exits 1: 2 means something else to the commands that document it."""
+    """Click's usage error, shown as click shows it, exiting 1: 2 means something else to the
+    commands that document it."""
 
     exit_code = 1
+
+    def __init__(self, original: click.UsageError) -> None:
+        super().__init__(original.message, original.ctx)
+        self.original = original
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        self.original.show(file)
 
 
 class Group(click.Group):
@@ -59,13 +67,13 @@ class Group(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:  # a bad option before the command
-            raise UsageError(exc.format_message(), exc.ctx) from None
+            raise UsageError(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # a command's or subcommand's, raised while parsing it
-            raise UsageError(exc.format_message(), exc.ctx) from None
+            raise UsageError(exc) from None
         except DeployerError as exc:
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()

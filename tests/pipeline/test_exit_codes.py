@@ -56,3 +56,21 @@ def test_help_still_exits_0() -> None:
     for path in COMMANDS:
         result = CliRunner().invoke(cli, [*path, "--help"])
         assert result.exit_code == 0, (path, result.output)
+
+
+def test_a_group_without_its_command_shows_its_help_as_click_does() -> None:
+    groups = [cli_command(c) for c in COMMANDS]
+    for path, group in zip(COMMANDS, groups, strict=True):
+        if not isinstance(group, click.Group) or group.invoke_without_command:
+            continue  # `secrets` alone runs its report
+        result = CliRunner().invoke(cli, list(path))
+        assert result.exit_code in (0, 1), (path, result.exit_code)
+        assert "Error: Usage" not in result.output, path
+
+
+def cli_command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
