@@ -11,10 +11,15 @@ from click.testing import CliRunner, Result
 from support.project import FAST, Project
 
 import deployer.targets
+from deployer.apply import apply_teardown
 from deployer.cli import cli
+from deployer.client import Auth0Client
+from deployer.desired import desired_action
 from deployer.emulator import Emulator, EmulatorServer, serve
-from deployer.plan import DeleteAction, UnbindAction
-from deployer.workflow import deploy_tenant, plan_tenant, teardown_tenant
+from deployer.errors import Auth0Error
+from deployer.plan import DeleteAction, UnbindAction, teardown
+from deployer.targets import open_client, resolve_target
+from deployer.workflow import deploy_tenant, plan_tenant, read_live, teardown_tenant
 
 NAME = "Accept Terms"
 OTHERS = ("Risk Check", "Geo Block", "Audit Log")
@@ -164,3 +169,34 @@ def test_deploy_all_refuses_the_whole_run_when_one_tenant_is_not_ready(
     assert "Skipping" in skipped.stderr and "$DEV_RECORD_KEY" in skipped.stderr
     assert cli_emulator(project, "local").state.find_by_name(NAME) is not None
     assert cli_emulator(project, "dev").state.actions == {}
+
+
+class BoundAgainAfterUnbind:
+    """A client through which someone binds our action again right after our unbind."""
+
+    def __init__(self, client: Auth0Client, emu: Emulator, action_id: str) -> None:
+        self.client, self.emu, self.action_id = client, emu, action_id
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.client, name)
+
+    def set_bindings(self, trigger_id: str, slots: object) -> None:
+        self.client.set_bindings(trigger_id, slots)  # type: ignore[arg-type]
+        self.emu.seed_binding(trigger_id, self.action_id)
+
+
+def test_destroy_never_forces_the_delete_of_an_action_bound_again(project: Project) -> None:
+    context = project.context()
+    assert deploy_tenant(context, "dev").error is None
+    emu = project.emulator("dev")
+    config = context.config
+    desired = desired_action(config, config.tenant("dev"), {})
+    target = resolve_target(config, config.tenant("dev"), context.env, context.transports)
+    with open_client(target) as client:
+        plan = teardown(desired, read_live(client, desired), delete=True)
+        assert plan.action_id is not None
+        racing = BoundAgainAfterUnbind(client, emu, plan.action_id)
+        with pytest.raises(Auth0Error, match="409"):
+            apply_teardown(plan, desired, racing, report=lambda line: None)  # type: ignore[arg-type]
+    assert emu.state.find_by_name(NAME) is not None  # Auth0 refused: the new binding stands
+    assert bound(emu) == [NAME]

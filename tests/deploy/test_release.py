@@ -302,3 +302,17 @@ def test_a_saved_plan_without_secret_values_applies_where_they_are(
     for value in [*project.environ.values(), *rotated.values()]:
         assert value not in applied.output and value not in plan_file.read_text()
     assert run("plan", "-t", "dev", "--detailed-exitcode", env=rotated).exit_code == 0
+
+
+def test_promote_refuses_a_stage_that_is_not_ready_before_any_write(
+    run, project: Project, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    promotion(project)
+    assert run("deploy", "-t", "local", "--yes").exit_code == 0
+    plan_file = tmp_path / "dev.plan.json"
+    assert run("plan", "-t", "dev", "--out", str(plan_file)).exit_code == 0
+    for args in (("--yes",), ("--plan", str(plan_file))):
+        refused = run("promote", "--to", "dev", *args, env={"DEV_TOKEN_SECRET": ""})
+        assert refused.exit_code == 1
+        assert "not applying anything" in refused.stderr and "$DEV_TOKEN_SECRET" in refused.stderr
+    assert run("plan", "-t", "dev", "--detailed-exitcode").exit_code == 2  # nothing written
