@@ -182,7 +182,7 @@ def teardown(desired: DesiredAction, live: LiveState, *, delete: bool, adopt: bo
     """
     changes: list[Change] = []
     action = live.action
-    if action is not None and (action.integration or (action.header is None and not adopt)):
+    if action is not None and (action.integration or action.header is None):
         raise RefusedError(
             f"{desired.tenant}: the action {action.name!r} was not deployed by this tool (its "
             "code has no managed header); not touching it"

@@ -158,8 +158,8 @@ def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Ou
     return Outcome(name, plan=plan, applied=True, desired=desired)
 
 
-def _teardown_plan(ctx: Context, client: Auth0Client, desired: DesiredAction, delete: bool) -> Plan:
-    return teardown(desired, read_live(client, desired), delete=delete, adopt=ctx.options.adopt)
+def _teardown_plan(client: Auth0Client, desired: DesiredAction, delete: bool) -> Plan:
+    return teardown(desired, read_live(client, desired), delete=delete)
 
 
 def teardown_tenant(
@@ -174,11 +174,11 @@ def teardown_tenant(
     desired = desired_action(ctx.config, tenant, {})  # for its name and trigger only
     target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
     with open_client(target) as client:
-        plan = _teardown_plan(ctx, client, desired, delete)
+        plan = _teardown_plan(client, desired, delete)
         if plan.empty or (confirm is not None and not confirm(plan, desired)):
             return Outcome(name, plan=plan, desired=desired)
         apply_teardown(plan, desired, client, _prefixed(ctx.report, name))
-        after = _teardown_plan(ctx, client, desired, delete)
+        after = _teardown_plan(client, desired, delete)
     if not after.empty:
         return Outcome(
             name,
