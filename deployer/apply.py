@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
 from .errors import BuildFailedError, ConcurrentChangeError, RefusedError, WaitTimeoutError
 from .header import without_provenance
-from .plan import BindAction, CreateAction, DeployAction, Plan, UpdateAction
+from .plan import (
+    BindAction,
+    CreateAction,
+    DeleteAction,
+    DeployAction,
+    Plan,
+    UnbindAction,
+    UpdateAction,
+)
 from .plan import desired_bindings as merge_bindings
 from .render import check_syntax
 from .secret import Secret
@@ -244,3 +252,32 @@ def _bind(
         return None
 
     waiter.until("binding", waiter.waits.bind_timeout, attempt)
+
+
+def apply_teardown(plan: Plan, desired: DesiredAction, client: Auth0Client, report: Report) -> None:
+    """The kill switch: take ours out of the trigger's bindings, then (destroy) delete it."""
+    if plan.find(UnbindAction) is not None:
+        # Re-read right before writing: the list is replaced whole, so it must be the latest.
+        current = client.bindings(desired.trigger_id)
+        keep = [
+            BindingSlot(b.action_name, b.action_id, b.display_name)
+            for b in current
+            if b.action_name != desired.name and b.action_id != plan.action_id
+        ]
+        if len(keep) != len(current):
+            report(f"- unbinding {desired.name!r} from {desired.trigger_id}")
+            client.set_bindings(desired.trigger_id, keep)
+    delete = plan.find(DeleteAction)
+    if isinstance(delete, DeleteAction):
+        now = client.get_action(delete.action_id)
+        if now.header is None and (plan.basis.action is None or plan.basis.action.header):
+            raise ConcurrentChangeError(
+                f"{plan.tenant}: the action {now.name!r} no longer carries our managed header; "
+                "not deleting it. Plan again."
+            )
+        report(f"- deleting action {desired.name!r}")
+        try:
+            client.delete_action(delete.action_id)
+        except AmbiguousWriteError:
+            if client.find_action(desired.name) is not None:  # not deleted after all: again
+                client.delete_action(delete.action_id)

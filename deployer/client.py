@@ -374,6 +374,17 @@ class Auth0Client:
         payload = getattr(answer, "payload", None)
         return dict(payload) if isinstance(payload, Mapping) else {}
 
+    def delete_action(self, action_id: str) -> None:
+        """Delete an action (`destroy`; needs delete:actions). Never with ?force=true: without
+        it Auth0 refuses (409) one still bound, so a binding made since our unbind stops us.
+        ("An action must be unbound from all triggers before it can be deleted"; `force`
+        detaches bindings: https://auth0.com/docs/api/management/v2/actions/delete-action)"""
+        # Not the library's retries, which would repeat a 409; a 429 is retried here.
+        self._write_once(
+            f"deleting action {action_id}",
+            lambda: self._actions.delete(action_id, request_options={"max_retries": 0}),
+        )
+
     def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
         """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""
         bindings = [

@@ -29,6 +29,7 @@ def desired_action(
     commit: str | None = None,
     dirty: bool = False,
     check: bool = False,
+    unchecked: tuple[str, ...] = (),
 ) -> DesiredAction:
     """`check` runs `node --check` (about 0.1 s); apply always checks before it writes code."""
     manifest = config.manifest
@@ -50,4 +51,5 @@ def desired_action(
         secrets=prints,
         binding=tenant.binding,
         display_name=manifest.name,
+        unchecked_secrets=unchecked,
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import RefusedError
-from .header import strip_header, without_provenance
+from .header import Header, format_header, parse_header, strip_header, without_provenance
 from .state import (
     After,
     Before,
@@ -73,7 +73,22 @@ class BindAction:
     moved: bool  # ours was bound already, in the wrong place
 
 
-Change = CreateAction | UpdateAction | DeployAction | BindAction
+@dataclass(frozen=True)
+class UnbindAction:
+    """Take ours out of the trigger's bindings; every other binding keeps its place."""
+
+    before: tuple[str, ...]  # names in execution order, now
+    after: tuple[str, ...]  # names in execution order, once applied
+
+
+@dataclass(frozen=True)
+class DeleteAction:
+    """Delete our action (unbound first: Auth0 refuses to delete a bound one without force)."""
+
+    action_id: str
+
+
+Change = CreateAction | UpdateAction | DeployAction | BindAction | UnbindAction | DeleteAction
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,8 @@ class Plan:
     action_id: str | None = None
     # The live state this plan was computed against: apply checks that it still holds.
     basis: LiveState = field(default_factory=lambda: LiveState(action=None))
+    # Secrets whose values are not available here (a pull request's plan): not compared.
+    unchecked_secrets: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -96,6 +113,8 @@ class Plan:
         for c in self.changes:
             if isinstance(c, CreateAction) or (isinstance(c, BindAction) and not c.moved):
                 add += 1
+            elif isinstance(c, UnbindAction | DeleteAction):
+                destroy += 1
             else:
                 change += 1
             if isinstance(c, UpdateAction):
@@ -146,6 +165,34 @@ def diff(desired: DesiredAction, live: LiveState, options: Options | None = None
         warnings=tuple(warnings),
         action_id=action.id if action else None,
         basis=live,
+        unchecked_secrets=tuple(sorted(desired.unchecked_secrets)),
+    )
+
+
+def teardown(desired: DesiredAction, live: LiveState, *, delete: bool) -> Plan:
+    """The kill switch: unbind ours (`disable`), and with `delete` also delete it (`destroy`).
+
+    Only ever our binding and our action: an action of our name without the managed header
+    is someone else's and is refused, like a deploy would refuse it.
+    """
+    changes: list[Change] = []
+    action = live.action
+    if action is not None and (action.integration or action.header is None):
+        raise RefusedError(
+            f"{desired.tenant}: the action {action.name!r} was not deployed by this tool (its "
+            "code has no managed header); not touching it"
+        )
+    names = tuple(b.action_name for b in live.bindings)
+    if desired.name in names:
+        changes.append(UnbindAction(names, tuple(n for n in names if n != desired.name)))
+    if delete and action is not None:
+        changes.append(DeleteAction(action.id))
+    return Plan(
+        tenant=desired.tenant,
+        action_name=desired.name,
+        changes=tuple(changes),
+        action_id=action.id if action else None,
+        basis=live,
     )
 
 
@@ -182,7 +229,7 @@ def _check_ownership(
 def _update(
     desired: DesiredAction, action: LiveAction, options: Options, warnings: list[str]
 ) -> UpdateAction | None:
-    code_changed = without_provenance(action.code) != without_provenance(desired.code)
+    code_changed = _comparable(action.code, desired) != _comparable(desired.code, desired)
     runtime = None
     if normalize_runtime(action.runtime) != normalize_runtime(desired.runtime):
         runtime = (action.runtime, desired.runtime)
@@ -194,11 +241,19 @@ def _update(
     deployed_diff = ""
     deployed = action.deployed_code
     if deployed is not None and without_provenance(deployed) != without_provenance(action.code):
-        warnings.append(
-            "the draft differs from the deployed version (edited outside this tool, or a "
-            "deploy did not finish)"
-        )
-        if without_provenance(deployed) != without_provenance(desired.code):
+        if _comparable(action.code, desired) == _comparable(desired.code, desired):
+            # The draft is exactly what we would write: the live version is an older one of
+            # ours (`deployer rollback` deploys an old version and leaves the draft alone).
+            warnings.append(
+                "the live version is not the draft (after a rollback, or a deploy that did not "
+                "finish); deploying makes the draft live again"
+            )
+        else:
+            warnings.append(
+                "the draft differs from the deployed version (edited outside this tool, or a "
+                "deploy did not finish)"
+            )
+        if _comparable(deployed, desired) != _comparable(desired.code, desired):
             deployed_diff = unified(
                 strip_header(deployed),
                 strip_header(desired.code),
@@ -231,10 +286,13 @@ def _secrets(
     changed = tuple(
         sorted(n for n in desired.secrets if n in live and live_prints.get(n) != desired.secrets[n])
     )
+    # A secret declared for the tenant whose value is not here: bound to be added if the
+    # action lacks it, otherwise not compared (the plan says so).
+    added += tuple(sorted(n for n in desired.unchecked_secrets if n not in live))
+    added = tuple(sorted(added))
     unknown = tuple(sorted(n for n in live if n not in options.known_secrets))
-    retired = tuple(
-        sorted(n for n in live if n in options.known_secrets and n not in desired.secrets)
-    )
+    wanted = set(desired.secrets) | set(desired.unchecked_secrets)
+    retired = tuple(sorted(n for n in live if n in options.known_secrets and n not in wanted))
     removed = retired + (unknown if options.prune_secrets else ())
     kept: tuple[str, ...] = ()
     if unknown and not options.prune_secrets:
@@ -251,6 +309,18 @@ def _secrets(
             "(--prune-secrets deletes them)"
         )
     return SecretChanges(added=added, changed=changed, removed=removed, kept=kept)
+
+
+def _comparable(code: str, desired: DesiredAction) -> str:
+    """The code as the diff compares it: no commit, and no fingerprint of a secret whose value
+    is not available here (such a secret is reported as not checked, not as changed)."""
+    if not desired.unchecked_secrets:
+        return without_provenance(code)
+    header = parse_header(code)
+    if header is None:
+        return code
+    prints = {k: v for k, v in header.fingerprints.items() if k not in desired.unchecked_secrets}
+    return format_header(Header(header.tenant, header.action, prints)) + strip_header(code)
 
 
 def _deploy_reason(action: LiveAction, update: UpdateAction | None) -> str:

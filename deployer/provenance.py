@@ -24,9 +24,14 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def current_source(root: Path) -> Source:
-    """The checkout's HEAD and whether it has uncommitted changes (None outside git)."""
+    """The checkout's HEAD and whether a tracked file has uncommitted changes (None outside git).
+
+    Untracked files do not count: a pipeline writes plan files and downloads artifacts into
+    its checkout, and what is deployed is rendered from tracked files only (a new, untracked
+    template file would not be rendered without a tracked change that uses it).
+    """
     commit = _git(root, "rev-parse", "HEAD")
     if not commit:
         return Source(None)
-    status = _git(root, "status", "--porcelain")
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
     return Source(commit, dirty=bool(status))

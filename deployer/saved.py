@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Problem, RefusedError
-from .header import without_provenance
+from .header import strip_header
 from .state import DesiredAction, LiveState, position_label
 
 KIND = "auth0-terms-deployer/plan"
@@ -33,13 +33,20 @@ def digest(summary: Mapping[str, Any]) -> str:
     return _sha(json.dumps(summary, sort_keys=True, separators=(",", ":")))
 
 
-def desired_summary(desired: DesiredAction) -> dict[str, Any]:
+def desired_summary(desired: DesiredAction, leave_out: Sequence[str] = ()) -> dict[str, Any]:
+    """What the plan was computed for. `leave_out`: secrets the saved plan could not check."""
+    unchecked = sorted({*desired.unchecked_secrets, *leave_out})
+    prints = {k: v for k, v in desired.secrets.items() if k not in unchecked}
     return {
-        "code": _sha(without_provenance(desired.code)),
+        # Below the header: the header's fingerprints are covered by "secrets", its commit is
+        # not a change, and a plan made without some secret values must still match.
+        "name": desired.name,
+        "code": _sha(strip_header(desired.code)),
         "runtime": desired.runtime,
         "dependencies": [f"{d.name}@{d.version}" for d in desired.dependencies],
         # Fingerprints are already keyed hashes; hashing them again keeps the file small.
-        "secrets": digest(dict(desired.secrets)),
+        "secrets": digest(prints),
+        "secrets_not_checked": unchecked,
         "binding": position_label(desired.binding),
     }
 
@@ -62,10 +69,12 @@ def live_summary(live: LiveState) -> dict[str, Any]:
 
 
 _WHAT = {
+    "name": "the Action's name",
     "code": "the Action's code (template or parameters)",
     "runtime": "the runtime",
     "dependencies": "the dependencies",
     "secrets": "a secret value (by fingerprint)",
+    "secrets_not_checked": "the secrets that could be checked",
     "binding": "the binding position",
     "action": "the live action",
     "bindings": "the trigger's bindings",
@@ -104,8 +113,18 @@ class SavedTenant:
     live: Mapping[str, Any]
     plan: Mapping[str, Any]
 
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        return tuple(self.desired.get("secrets_not_checked") or ())
+
     def check(self, desired: DesiredAction, live: LiveState) -> None:
-        problems = moved("desired", self.desired, desired_summary(desired)) + moved(
+        """Refuse unless the tenant and the desired state are what the plan was made against.
+
+        Secrets the saved plan could not check (made without their values, e.g. in a job that
+        gets none) are left out: the plan said so, and they are checked and sent now.
+        """
+        now = desired_summary(desired, leave_out=self.unchecked)
+        problems = moved("desired", self.desired, now) + moved(
             "live", self.live, live_summary(live)
         )
         if problems:
@@ -141,11 +160,28 @@ def write_plan_file(
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class SavedPlan:
+    tenants: list[SavedTenant]
+    commit: str | None = None
+    dirty: bool = False
+
+
 def read_plan_file(path: Path) -> list[SavedTenant]:
+    return load_plan(path).tenants
+
+
+def load_plan(path: Path) -> SavedPlan:
+    """The saved plan in `path`; a missing, unreadable or foreign file is a clear error."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError([Problem(f"plan file not found: {path}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(
+            [Problem(f"cannot read the plan file: {reason}", file=str(path))]
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [Problem(f"not a plan file: {exc.msg}", file=str(path), line=exc.lineno)]
@@ -164,9 +200,11 @@ def read_plan_file(path: Path) -> list[SavedTenant]:
             ]
         )
     try:
-        return [
+        tenants = [
             SavedTenant(t["tenant"], t["desired"], t["live"], t["plan"])
             for t in document["tenants"]
         ]
-    except (KeyError, TypeError):
+        source = document.get("source") or {}
+        return SavedPlan(tenants, source.get("commit"), source.get("dirty") is True)
+    except (KeyError, TypeError, AttributeError):
         raise ConfigError([Problem("the plan file is incomplete", file=str(path))]) from None

@@ -67,6 +67,9 @@ class DesiredAction:
     secrets: Mapping[str, str]
     binding: BindingPosition = "last"
     display_name: str = ""
+    # Declared secrets whose values are not available here: a plan can still be made (it says
+    # they were not checked); an apply cannot.
+    unchecked_secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 from .client import Auth0Client
 from .errors import RefusedError
 from .params import ActionParams
-from .targets import open_client, resolve_target
+from .targets import open_client
 from .workflow import Context
 
 TRIGGER = "post-login"
@@ -212,7 +212,7 @@ def verify_tenant(ctx: Context, name: str) -> VerifyReport:
     """Run every case against the tenant's deployed Action. Raises only when it cannot start."""
     tenant = ctx.config.tenant(name)
     action_name = ctx.config.manifest.name
-    target = resolve_target(ctx.config, tenant, ctx.env, ctx.transports)
+    target = ctx.target(tenant)
     hostname = tenant.domain or target.base_url.split("://", 1)[-1]
     with open_client(target) as client:
         found = client.find_action(action_name)

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from .apply import Report, Waiter, Waits, apply_plan
+from .apply import Report, Waiter, Waits, apply_plan, apply_teardown
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .desired import desired_action
 from .emulator import EmulatorSettings
-from .errors import DeployerError, NotReadyError
-from .plan import Options, Plan, diff
+from .errors import DeployerError, NotReadyError, Problem
+from .plan import Options, Plan, diff, teardown
 from .secret import Secret
 from .secrets_report import LiveSide, LocalValue, TenantReport, build_report
 from .sources import Environment, find_secrets, missing_values, unset_credentials
@@ -76,15 +76,53 @@ def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
     return LiveState(action=action, bindings=client.bindings(desired.trigger_id))
 
 
-def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str, Secret]]:
-    """Everything needed before the first request; all that is missing is named at once."""
+def prepare(
+    ctx: Context, tenant: TenantConfig, *, plan_only: bool = False
+) -> tuple[DesiredAction, dict[str, Secret]]:
+    """Everything needed before the first request; all that is missing is named at once.
+
+    `plan_only`: a plan needs the credentials (to read the tenant) but no secret value. When
+    a required value is not set here (a pull request's job gets none), every secret without
+    a value is left out of the comparison and the plan says it was not checked. When all the
+    required ones are set, an unset optional secret means "not wanted", as in a deploy.
+    """
     values, problems = missing_values(ctx.config, tenant, ctx.env)
+    unchecked: tuple[str, ...] = ()
+    if plan_only and problems:
+        found = find_secrets(ctx.config, tenant, ctx.env)
+        unset = {name for name, f in found.items() if f.value is None and f.source}
+        fields = {f"tenants.{tenant.name}.secrets.{name}" for name in unset}
+        problems = [p for p in problems if p.field not in fields]
+        unchecked = tuple(sorted(unset))
     if problems:
         raise NotReadyError(problems)
     desired = desired_action(
-        ctx.config, tenant, values, commit=ctx.options.commit, dirty=ctx.options.dirty
+        ctx.config,
+        tenant,
+        values,
+        commit=ctx.options.commit,
+        dirty=ctx.options.dirty,
+        unchecked=unchecked,
     )
     return desired, values
+
+
+def not_ready(ctx: Context, names: Sequence[str]) -> dict[str, list[Problem]]:
+    """Every tenant that could not be deployed from here, with what is not set, by name."""
+    found = {}
+    for name in names:
+        _, problems = missing_values(ctx.config, ctx.config.tenant(name), ctx.env)
+        if problems:
+            found[name] = problems
+    return found
+
+
+def readiness_message(missing: Mapping[str, Sequence[Problem]]) -> str:
+    lines = [f"{len(missing)} tenant(s) not ready to deploy from here:"]
+    for name, problems in missing.items():
+        lines.append(f"  {name}:")
+        lines += [f"    - {p.message}" for p in problems]
+    return "\n".join(lines)
 
 
 def _options(ctx: Context) -> Options:
@@ -97,7 +135,7 @@ def _options(ctx: Context) -> Options:
 
 def plan_tenant(ctx: Context, name: str) -> Outcome:
     tenant = ctx.config.tenant(name)
-    desired, _ = prepare(ctx, tenant)
+    desired, _ = prepare(ctx, tenant, plan_only=True)
     target = ctx.target(tenant)
     with open_client(target) as client:
         plan = diff(desired, read_live(client, desired), _options(ctx))
@@ -133,11 +171,43 @@ def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Ou
     return Outcome(name, plan=plan, applied=True, desired=desired)
 
 
+def _teardown_plan(client: Auth0Client, desired: DesiredAction, delete: bool) -> Plan:
+    return teardown(desired, read_live(client, desired), delete=delete)
+
+
+def teardown_tenant(
+    ctx: Context, name: str, *, delete: bool, confirm: Confirm | None = None
+) -> Outcome:
+    """`disable` (unbind ours) or `destroy` (unbind and delete ours): plan, ask, apply, verify.
+
+    Needs the tenant's credentials only: on the day the consent page is down nobody should
+    have to find the Action's secrets first.
+    """
+    tenant = ctx.config.tenant(name)
+    desired = desired_action(ctx.config, tenant, {})  # for its name and trigger only
+    target = ctx.target(tenant)
+    with open_client(target) as client:
+        plan = _teardown_plan(client, desired, delete)
+        if plan.empty or (confirm is not None and not confirm(plan, desired)):
+            return Outcome(name, plan=plan, desired=desired)
+        apply_teardown(plan, desired, client, _prefixed(ctx.report, name))
+        after = _teardown_plan(client, desired, delete)
+    if not after.empty:
+        return Outcome(
+            name,
+            plan=plan,
+            applied=True,
+            error="applied, but the tenant still differs; run it again to see what",
+            exit_code=1,
+        )
+    return Outcome(name, plan=plan, applied=True)
+
+
 def check_in_sync(ctx: Context, name: str) -> str | None:
     """Why `name` is not in sync with this checkout (None when its plan is empty)."""
     outcome = guarded(name, lambda: plan_tenant(ctx, name))
     if outcome.error:
-        return f"{name} could not be checked: {outcome.error.splitlines()[0]}"
+        return f"{name} could not be checked: {outcome.error}"
     assert outcome.plan is not None
     if not outcome.plan.empty:
         add, change, destroy = outcome.plan.counts()

@@ -26,6 +26,7 @@ from .options import (
     output_option,
     print_outcomes,
     prune_option,
+    skip_not_ready_option,
     tenant_names,
     tenant_option,
     worst,
@@ -137,6 +138,7 @@ def plan(
 @click.option(
     "--verify", "then_verify", is_flag=True, help="Then run `deployer verify` on the tenants."
 )
+@skip_not_ready_option
 @click.pass_context
 def deploy(
     ctx: click.Context,
@@ -148,11 +150,14 @@ def deploy(
     adopt: bool,
     prune_secrets: bool,
     then_verify: bool,
+    skip_not_ready: bool,
 ) -> None:
     """Plan, confirm, then create or update, build, deploy and bind the Action.
 
     Asks before changing anything when run on a terminal; without one, it needs --yes. A second
-    run with nothing to change makes no write at all. Progress goes to standard error.
+    run with nothing to change makes no write at all. Progress goes to standard error. Every
+    tenant's secrets and credentials are checked before the first write: if one is not ready,
+    nothing is applied (unless --skip-not-ready).
 
     \b
     Examples:
@@ -160,13 +165,17 @@ def deploy(
       deployer deploy --tenant prod            shows the plan, then asks
       deployer deploy --all --yes
       deployer deploy --tenant prod --yes --verify   then check it with synthetic logins
+      deployer deploy --all --yes --skip-not-ready
     """
     context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
     names = tenant_names(context.config, tenants, all_tenants)
     if dry_run:
         ctx.invoke(plan, tenants=tuple(names), fmt=fmt, adopt=adopt, prune_secrets=prune_secrets)
         return
-    code = worst(apply_with_confirmation(context, names, yes=yes, fmt=fmt))
+    outcomes = apply_with_confirmation(
+        context, names, yes=yes, fmt=fmt, skip_not_ready=skip_not_ready
+    )
+    code = worst(outcomes)
     if then_verify and code == 0:
         from .verify import run_verify
 
@@ -242,11 +251,14 @@ def _register() -> None:
     from .consent import consent
     from .demo import demo
     from .emulator import emulator
-    from .release import apply, history, promote, rollback
+    from .incident import destroy, disable
+    from .release import apply, history, promote, rollback, show
     from .secrets import secrets
     from .verify import verify
 
-    for command in (apply, promote, history, rollback, secrets, emulator, consent, demo):
+    for command in (apply, show, promote, history, rollback, disable, destroy):
+        cli.add_command(command)
+    for command in (secrets, emulator, consent, demo):
         cli.add_command(command)
     cli.add_command(verify)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -22,17 +22,60 @@ from ..plan import Plan
 from ..provenance import current_source
 from ..sources import Environment
 from ..state import DesiredAction
-from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
+from ..workflow import (
+    Context,
+    Outcome,
+    RunOptions,
+    deploy_tenant,
+    for_each,
+    not_ready,
+    plan_tenant,
+    readiness_message,
+)
 
 EXIT_CHANGES = 2
 
 
+class UsageError(click.UsageError):
+    """Click's usage error, shown as click shows it, exiting 1: 2 means something else to the
+    commands that document it."""
+
+    exit_code = 1
+
+    def __init__(self, original: click.UsageError) -> None:
+        super().__init__(original.message, original.ctx)
+        self.original = original
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        self.original.show(file)
+
+
 class Group(click.Group):
-    """Turns every DeployerError into one message and an exit code, in one place."""
+    """Turns every DeployerError into one message and an exit code, in one place.
+
+    Exit 2 is reserved for what a command documents (`plan --detailed-exitcode`: changes
+    pending; `secrets`: problems), so a pipeline can tell it apart from a failure. Click exits
+    2 on a usage error (a mistyped flag, `-o yaml`); here it exits 1 like every other error, or
+    a typo in a CI step would read as "changes pending" and pass.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a bad option before the command
+            raise UsageError(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a command's or subcommand's, raised while parsing it
+            raise UsageError(exc) from None
         except DeployerError as exc:
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
@@ -116,6 +159,11 @@ prune_option = click.option(
     is_flag=True,
     help="Delete live secrets that the config does not know (kept by default).",
 )
+skip_not_ready_option = click.option(
+    "--skip-not-ready",
+    is_flag=True,
+    help="Deploy the tenants that are ready and skip the others (default: refuse the run).",
+)
 yes_option = click.option(
     "-y", "--yes", is_flag=True, help="Apply without asking (needed without a terminal)."
 )
@@ -138,6 +186,20 @@ def worst(outcomes: Sequence[Outcome]) -> int:
 Check = Callable[[str, Plan, DesiredAction], None]
 
 
+def _ready(context: Context, names: Sequence[str], skip_not_ready: bool) -> list[str]:
+    """The tenants to apply: all of them, or refuse, unless `skip_not_ready` drops those
+    that are not ready."""
+    missing = not_ready(context, names)
+    if missing and not skip_not_ready:
+        raise RefusedError(
+            f"not applying anything: {readiness_message(missing)}\n"
+            "Set them, or add --skip-not-ready to deploy the tenants that are ready."
+        )
+    if missing:
+        click.secho(f"Skipping: {readiness_message(missing)}", fg="yellow", err=True)
+    return [n for n in names if n not in missing]
+
+
 def apply_with_confirmation(
     context: Context,
     names: Sequence[str],
@@ -145,11 +207,16 @@ def apply_with_confirmation(
     yes: bool,
     fmt: str,
     check: Check | None = None,
+    skip_not_ready: bool = False,
 ) -> list[Outcome]:
-    """Plan, show, ask (or --yes), apply each tenant, and print how it ended.
+    """Check that every tenant is ready, then plan, show, ask (or --yes), apply each tenant,
+    and print how it ended.
 
+    Readiness first: a run that would deploy some tenants and then find the next one has no
+    secrets here is a partial rollout nobody asked for. `skip_not_ready` deploys the others.
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
+    names = _ready(context, names, skip_not_ready)
     colour = fmt == "text" and sys.stdout.isatty()
     printing = threading.Lock()
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from .. import output
 from ..errors import RefusedError
-from ..plan import Plan
-from ..saved import read_plan_file
+from ..plan import Plan, UpdateAction
+from ..saved import load_plan, read_plan_file
 from ..state import DesiredAction
 from ..versions import Rollback
 from ..versions import history as read_history
@@ -40,6 +42,8 @@ def apply(ctx: click.Context, plan_file: Path, fmt: str) -> None:
 def _apply_saved(
     context: Context, plan_file: Path, fmt: str, only: str | None = None
 ) -> list[Outcome]:
+    """Apply exactly the saved plan: no question (the review was the question), and a refusal,
+    naming what moved, if the tenant or the desired state is not what it was made against."""
     saved = {t.tenant: t for t in read_plan_file(plan_file)}
     if only is not None and set(saved) != {only}:
         raise RefusedError(f"{plan_file} is a plan for {', '.join(saved)}, not for {only}")
@@ -48,8 +52,46 @@ def _apply_saved(
 
     def unchanged(name: str, plan: Plan, desired: DesiredAction) -> None:
         saved[name].check(desired, plan.basis)
+        update = plan.find(UpdateAction)
+        late = [
+            n
+            for n in saved[name].unchecked
+            if isinstance(update, UpdateAction)
+            and n in (*update.secrets.added, *update.secrets.changed)
+        ]
+        if late:
+            click.echo(
+                f"{name}: the reviewed plan did not check {', '.join(late)} (no value where it "
+                "was made); checked now, and sent with this apply.",
+                err=True,
+            )
 
     return apply_with_confirmation(context, list(saved), yes=True, fmt=fmt, check=unchanged)
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@output_option
+def show(plan_file: Path, fmt: str) -> None:
+    """Print a plan saved by `deployer plan --out FILE`, as `plan` printed it; no tenant is read.
+
+    \b
+    Examples:
+      deployer show prod.plan.json
+      deployer show prod.plan.json --output markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    saved = load_plan(plan_file)
+    doc = output.document_of([t.plan for t in saved.tenants])
+    if saved.commit:
+        dirty = " (dirty tree)" if saved.dirty else ""
+        click.echo(f"Saved plan {plan_file}, made at commit {saved.commit[:12]}{dirty}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2))
+    elif fmt == "markdown":
+        click.echo(output.markdown_of(doc), nl=False)
+    else:
+        colour = sys.stdout.isatty()
+        click.echo(output.text_of(doc, colour=colour), nl=False, color=colour)
 
 
 @click.command()
@@ -68,7 +110,7 @@ def promote(
     ctx: click.Context,
     to: str,
     force: bool,
-    plan_file: Path | None,  # noqa: ARG001 (unused: the pipelines branch makes promote use it)
+    plan_file: Path | None,
     yes: bool,
     fmt: str,
 ) -> None:
@@ -76,7 +118,9 @@ def promote(
 
     The order comes from `promotion:` in tenants.yaml (e.g. [dev, staging, prod]). The stage
     before `--to` must have an empty plan for this checkout: this commit's Action was deployed
-    and is live there. Skipping a stage needs --force.
+    and is live there (checking it needs that stage's credentials, not its secrets). Skipping
+    a stage needs --force. With --plan it applies exactly that reviewed plan, without asking,
+    and refuses it if the stage or the code moved since; otherwise it plans and asks (--yes).
 
     \b
     Examples:
@@ -85,6 +129,7 @@ def promote(
       deployer promote --to prod --plan prod.plan.json     (the plan reviewed in CI)
     """
     context = context_of(ctx)
+    saved = read_plan_file(plan_file) if plan_file is not None else None  # fail before reading
     order = context.config.promotion
     if to not in order:
         stages = " -> ".join(order) or "none (add `promotion: [dev, staging, prod]`)"
@@ -100,6 +145,8 @@ def promote(
             click.echo(
                 f"{order[index - 1]} runs this commit's Action; promoting to {to}.", err=True
             )
+    if saved is not None and plan_file is not None:
+        ctx.exit(worst(_apply_saved(context, plan_file, fmt, only=to)))
     ctx.exit(worst(apply_with_confirmation(context, [to], yes=yes, fmt=fmt)))
 
 

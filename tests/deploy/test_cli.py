@@ -71,11 +71,16 @@ def test_dry_run_changes_nothing(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_tenant_without_its_variables_says_so(run) -> None:  # type: ignore[no-untyped-def]
+    # A plan needs no secret value: it says which it could not compare.
     result = run("plan", "--all", env={"DEV_TOKEN_SECRET": ""})
-    assert result.exit_code == 1
-    assert "not ready" in result.stdout
-    assert "$DEV_TOKEN_SECRET" in result.stdout
-    assert "Tenant local" in result.stdout  # the others still plan
+    assert result.exit_code == 0, result.output
+    assert "secrets not checked (no value here): TERMS_TOKEN_SECRET" in result.stdout
+    assert "Tenant local" in result.stdout
+    # A deploy needs them all, and names what is missing before any write.
+    deployed = run("deploy", "--all", "--yes", env={"DEV_TOKEN_SECRET": ""})
+    assert deployed.exit_code == 1
+    assert "not ready" in deployed.output
+    assert "$DEV_TOKEN_SECRET" in deployed.output
 
 
 def test_json_output_schema(run) -> None:  # type: ignore[no-untyped-def]

@@ -187,7 +187,10 @@ def test_undeployed_draft_is_deployed() -> None:
     action = live_action(all_changes_deployed=False, deployed_code=code("// old\n"))
     plan = diff(desired(), live(action), KNOWN)
     assert kinds(plan) == ["DeployAction"]
-    assert any("draft differs" in w for w in plan.warnings)
+    # The draft is ours as the repository has it: an older live version is a rollback or an
+    # unfinished deploy, not an edit made outside this tool.
+    assert any("the live version is not the draft" in w for w in plan.warnings)
+    assert not any("outside" in w for w in plan.warnings)
 
 
 def test_draft_edited_behind_our_back_shows_both_diffs() -> None:
