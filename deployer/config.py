@@ -3,7 +3,8 @@
 Shape (see tenants.yaml itself for a commented example):
 
     version: 1
-    action: actions/accept-terms       # the Action's folder, relative to this file
+    action: actions/accept-terms       # optional: an ejected Action's folder, relative to
+                                       # this file; the built-in Action when left out
     defaults: {...}                    # deep-merged into every tenant
     tenants:
       NAME: {domain | emulator, credentials, action, secrets, binding}
@@ -20,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem
-from .manifest import Manifest, load_manifest
+from .manifest import BUILTIN_ACTION, Manifest, load_manifest
 from .params import ActionParams, StrictModel, is_loopback_host
 from .validation import problems_from_validation
 from .yamlsource import Document, PathKey, load_yaml
@@ -134,7 +135,8 @@ class TenantConfig(StrictModel):
 
 class _File(StrictModel):
     version: Literal[1] = 1
-    action: str = "actions/accept-terms"
+    # None: the Action shipped with the tool; a path: an ejected (edited) copy of it.
+    action: str | None = None
     defaults: dict[str, Any] = Field(default_factory=dict)
     tenants: dict[str, dict[str, Any]]
     # The order a commit is promoted in, e.g. [dev, staging, prod].
@@ -203,7 +205,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
 
     problems: list[Problem] = []
     try:
-        manifest = load_manifest(path.parent / file.action)
+        action_dir = BUILTIN_ACTION if file.action is None else path.parent / file.action
+        manifest = load_manifest(action_dir)
     except ConfigError as exc:
         problems.extend(exc.problems)
         manifest = None

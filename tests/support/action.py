@@ -23,10 +23,11 @@ import yaml
 
 from deployer.config import deep_merge
 from deployer.emulator.login.runtime import RuntimeResult, run_post_login
+from deployer.manifest import BUILTIN_ACTION
 from deployer.params import ActionParams
 
 REPO = Path(__file__).resolve().parents[2]
-ACTION_DIR = REPO / "actions" / "accept-terms"
+ACTION_DIR = BUILTIN_ACTION
 TENANT_DOMAIN = "acme-test.eu.auth0.com"
 USER_ID = "auth0|6560f1a2b3c4d5e6f7a8b9c0"
 OTHER_USER_ID = "auth0|0000aaaa1111bbbb2222cccc"
