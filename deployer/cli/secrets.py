@@ -7,6 +7,7 @@ hand them to `secrets_report`, print, exit. Registered by the main CLI with
 
 from __future__ import annotations
 
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from secrets import token_urlsafe
@@ -14,7 +15,8 @@ from secrets import token_urlsafe
 import click
 
 from .. import secrets_report
-from ..config import Config, SecretRef, TenantConfig
+from ..config import Config, TenantConfig
+from ..credentials import credential_problems
 from ..errors import DeployerError
 from ..secrets_report import LiveSide, LocalValue, TenantReport
 from ..sources import GENERATED_BYTES, Environment, find_secrets
@@ -51,11 +53,11 @@ def local_values(config: Config, tenant: TenantConfig, env: Environment) -> dict
 
 
 def _unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
-    creds = tenant.credentials
-    if creds is None:
-        return []
-    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
-    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
+    # Short, for a table cell: "$AUTH0_DEV_CLIENT_SECRET is not set".
+    return [
+        re.sub(r"^.* is not set: it comes from (\S+)$", r"\1 is not set", p.message)
+        for p in credential_problems(tenant, env)
+    ]
 
 
 def read_live(
