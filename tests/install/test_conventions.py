@@ -109,3 +109,14 @@ def test_shell_completion_offers_tenant_names(project: Project) -> None:
     # A broken config completes nothing, quietly.
     project.tenants_file.write_text("tenants: [\n")
     assert _complete(project, "deployer plan -t ") == []
+
+
+def test_the_web_stack_loads_only_for_commands_that_serve_pages() -> None:
+    probe = (
+        "import sys, deployer.cli; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'python_multipart', 'markdown_it') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
