@@ -31,7 +31,9 @@ _COLOURS = {"+": "green", "~": "yellow", "-": "red", "!": "red", "h": "bright_wh
 def _coloured(text: str, kind: str) -> str:
     if kind == "h":
         return click.style(text, bold=True)
-    return click.style(text, fg=_COLOURS.get(kind))
+    colour = _COLOURS.get(kind)
+    # A line of no kind stays as it is: click.style would still append a reset code.
+    return click.style(text, fg=colour) if colour and text else text
 
 
 def summary_line(plan: Plan) -> str:

@@ -13,6 +13,7 @@ from ..desired import desired_action
 from ..errors import DeployerError
 from ..saved import write_plan_file
 from ..sources import Environment, missing_values, resolve_secrets
+from ..terminal import no_colour_requested
 from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
@@ -58,6 +59,8 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
       deployer render --tenant prod            print the Action's code for prod
     """
     ctx.obj = config_path
+    if no_colour_requested():
+        ctx.color = False  # every echo and secho below, subcommands included, strips colour
 
 
 @cli.command()

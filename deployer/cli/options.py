@@ -21,6 +21,7 @@ from ..plan import Plan
 from ..provenance import current_source
 from ..sources import Environment
 from ..state import DesiredAction
+from ..terminal import colour_allowed
 from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
 
 EXIT_CHANGES = 2
@@ -138,7 +139,7 @@ def print_outcomes(outcomes: Sequence[Outcome], fmt: str) -> None:
     elif fmt == "markdown":
         click.echo(output.markdown(outcomes), nl=False)
     else:
-        colour = sys.stdout.isatty()
+        colour = colour_allowed(sys.stdout)
         click.echo(output.text(outcomes, colour=colour), nl=False, color=colour)
 
 
@@ -161,7 +162,7 @@ def apply_with_confirmation(
 
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
-    colour = fmt == "text" and sys.stdout.isatty()
+    colour = fmt == "text" and colour_allowed(sys.stdout)
     printing = threading.Lock()
 
     def show(name: str, plan: Plan, desired: DesiredAction) -> bool:

@@ -21,6 +21,7 @@ from ..errors import DeployerError
 from ..secrets_report import LiveSide, LocalValue, TenantReport
 from ..sources import GENERATED_BYTES, Environment, find_secrets
 from ..targets import TransportFactory, open_client, resolve_target
+from ..terminal import columns, no_colour_requested
 from ..workflow import MAX_PARALLEL_TENANTS
 from .options import all_option, config_of, tenant_names, tenant_option
 
@@ -186,10 +187,13 @@ def secrets(
                 report.tenant: {n: v.secret.reveal() for n, v in local.items() if v.secret}
                 for report, local in checked
             }
-        colour = _stdout_is_terminal()
-        click.echo(
-            secrets_report.text(reports, revealed=revealed, colour=colour), nl=False, color=colour
-        )
+        terminal = _stdout_is_terminal()
+        colour = terminal and not no_colour_requested()
+        # On a terminal the table fits its width (long cells wrap); a log keeps whole lines,
+        # and so does --reveal, so that each value can be copied in one piece.
+        width = columns() if terminal and not reveal else None
+        shown = secrets_report.text(reports, revealed=revealed, colour=colour, width=width)
+        click.echo(shown, nl=False, color=colour)
     ctx.exit(secrets_report.exit_code(reports))
 
 
