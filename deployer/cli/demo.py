@@ -38,7 +38,8 @@ _port = click.IntRange(0, 65535)
 @click.option(
     "--terms-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The consent page's terms, one VERSION.md per version (default: consent/terms).",
+    help="The consent page's terms, one VERSION.md per version (default: terms/ beside "
+    "tenants.yaml if it exists, else the example terms).",
 )
 @click.pass_context
 def demo(

@@ -221,7 +221,9 @@ def start_demo(
             f"{tenant} is not one"
         )
     address = terms_address(tenant_config)
-    terms_dir = terms_dir or DEFAULT_TERMS_DIR
+    # `deployer init` puts the team's terms in terms/ beside tenants.yaml; else the example.
+    own_terms = config.root / "terms"
+    terms_dir = terms_dir or (own_terms if own_terms.is_dir() else DEFAULT_TERMS_DIR)
     stops: list[Callable[[], None]] = []
     notes: list[str] = []
     try:

@@ -110,11 +110,17 @@ def test_the_wheel_alone_deploys_and_logs_a_user_in(installed: Path, folder: Pat
     assert "local: applied" in first
     assert deployer("deploy", "--tenant", "local", "--yes") == "local: No changes."
 
+    # The demo's consent page shows the team's terms, the file init wrote.
+    terms = folder / "terms" / f"{VERSION}.md"
+    terms.write_text(terms.read_text() + "\nClause 99: the marker of this test.\n")
+
     with _demo(installed, folder, env) as shown:
         app = _match(r"Open (http://127\.0\.0\.1:\d+)\n", shown)
         email = _match(r"sign in as (\S+)", shown)
         password = _match(r"with the password (\S+)", shown)
-        home = _log_in(app, email, password)
+        pages = _log_in(app, email, password)
+    home = pages[-1]
+    assert any("Clause 99: the marker of this test." in page for page in pages)
 
     assert f"Signed in as {email}" in home
     assert re.search(rf'id="terms-version"[^>]*>\s*{VERSION}\s*<', home), home
@@ -154,13 +160,16 @@ class _Forms(HTMLParser):
             self.forms[-1]["buttons"][a["value"]] = a["name"]  # type: ignore[index]
 
 
-def _log_in(app: str, email: str, password: str) -> str:
-    """Sign in at the sample app and follow every page's form (accepting the terms) back."""
+def _log_in(app: str, email: str, password: str) -> list[str]:
+    """Sign in at the sample app and follow every page's form (accepting the terms) back;
+    the pages seen, the app's signed-in page last."""
+    seen: list[str] = []
     with httpx.Client(follow_redirects=True, timeout=30) as http:
         page = http.get(f"{app}/login")
         for _ in range(6):
+            seen.append(page.text)
             if str(page.url).rstrip("/") == app and "Signed in as" in page.text:
-                return page.text
+                return seen
             assert page.status_code == 200, (page.url, page.text)
             parser = _Forms()
             parser.feed(page.text)
