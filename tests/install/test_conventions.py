@@ -38,6 +38,13 @@ def test_a_short_secret_is_too_short_not_unset(project: Project, run: Run) -> No
     assert "short-value" not in shown + result.stderr
 
 
+def test_plan_says_too_short_for_a_short_secret(project: Project, run: Run) -> None:
+    result = run("plan", "-t", "dev", env={"DEV_TOKEN_SECRET": "short-value"})
+    assert result.exit_code == 1
+    assert "is too short (11 characters" in result.stdout
+    assert "not set" not in result.stdout
+
+
 def test_render_writes_with_out_and_o_is_not_a_file_flag(
     project: Project, run: Run, tmp_path: Path
 ) -> None:
