@@ -15,7 +15,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from support.project import Project
 
 from deployer.config import load_config
-from deployer.credentials import credential_problems, resolve_credentials, tenant_domain
+from deployer.credentials import (
+    client_assertion_fields,
+    credential_problems,
+    resolve_credentials,
+    tenant_domain,
+)
 from deployer.errors import ConfigError, DeployerError
 from deployer.sources import Environment
 from deployer.targets import open_client, resolve_target
@@ -234,3 +239,49 @@ def test_a_key_client_cannot_use_its_secret_nor_another_algorithm(
     )
     answer = http.post("/oauth/token", data=_grant(hs))
     assert answer.status_code == 401 and "RS256" in answer.json()["error_description"]
+
+
+def test_a_key_from_a_file_signs_for_the_tenant_domain(tmp_path: Path) -> None:
+    private, public = _pem_pair("ES256")
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "prod.pem").write_text(private)
+    (tmp_path / "tenants.yaml").write_text(
+        TENANT_ON_AUTH0.replace(
+            "  prod:\n",
+            "  prod:\n"
+            "    domain: acme.eu.auth0.com\n"
+            "    credentials:\n"
+            "      client_id: {env: PROD_CLIENT}\n"
+            "      client_assertion: {private_key: {file: keys/prod.pem}, algorithm: ES256}\n",
+        )
+    )
+    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    creds = resolve_credentials(prod, Environment(tmp_path, environ={"PROD_CLIENT": "m2m"}))
+    assert creds is not None and creds.client_secret is None
+    fields = client_assertion_fields("https://acme.eu.auth0.com/oauth/token", creds)
+    claims = jwt.decode(
+        fields["client_assertion"],
+        public,
+        algorithms=["ES256"],
+        audience="https://acme.eu.auth0.com/",
+    )
+    assert claims["iss"] == claims["sub"] == "m2m" and claims["jti"]
+    assert claims["exp"] - time.time() <= 300
+
+
+def test_the_terraform_variables_give_a_private_key_client(tmp_path: Path) -> None:
+    private, _ = _pem_pair("PS256")
+    (tmp_path / "tenants.yaml").write_text(TENANT_ON_AUTH0)
+    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    environ = {
+        "AUTH0_DOMAIN": "acme.eu.auth0.com",
+        "AUTH0_CLIENT_ID": "m2m",
+        "AUTH0_CLIENT_ASSERTION_PRIVATE_KEY": private,
+        "AUTH0_CLIENT_ASSERTION_SIGNING_ALG": "PS256",
+    }
+    creds = resolve_credentials(prod, Environment(tmp_path, environ=environ))
+    assert creds is not None and creds.assertion_algorithm == "PS256"
+    assert creds.assertion_key is not None
+    environ["AUTH0_CLIENT_ASSERTION_SIGNING_ALG"] = "HS256"
+    with pytest.raises(ConfigError, match="HS256"):
+        resolve_credentials(prod, Environment(tmp_path, environ=environ))
