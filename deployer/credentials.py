@@ -85,12 +85,13 @@ def _client_from_environment(tenant: TenantConfig, env: Environment) -> ClientCr
 
 def check_private_key(key: Secret, algorithm: str, *, field: str) -> None:
     """The key must be a PEM private key that can sign `algorithm`; say which when not."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
         loaded = load_pem_private_key(key.reveal().encode(), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         # The library's message can quote the input; say only where the key came from.
         reason = "is not an unencrypted PEM private key"
     else:
