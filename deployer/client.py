@@ -29,6 +29,7 @@ from auth0.management.types import (
     ActionVersionDependency,
 )
 
+from .credentials import ClientCredentials, client_assertion_fields
 from .errors import Auth0Error
 from .secret import Secret
 from .state import BindingSlot, Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
@@ -75,22 +76,51 @@ def explain(exc: ApiError, what: str) -> Auth0Error:
     return Auth0Error(text, status=status, error_code=str(code) if code else None)
 
 
+def _token_refused(
+    response: httpx.Response, token_url: str, credentials: ClientCredentials
+) -> Auth0Error:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    detail = body.get("error_description") or body.get("error") or response.reason_phrase
+    what = "client_id and " + (
+        "the client assertion key and its algorithm"
+        if credentials.assertion_key is not None
+        else "client_secret"
+    )
+    hint = f" Check {what}." if response.status_code in (401, 403) else ""
+    return Auth0Error(
+        f"getting a Management API token from {token_url}: {response.status_code} {detail}.{hint}",
+        status=response.status_code,
+    )
+
+
 def fetch_token(
     http: httpx.Client,
     token_url: str,
+    credentials: ClientCredentials,
     *,
-    client_id: str,
-    client_secret: Secret,
     audience: str,
 ) -> str:
-    """Client-credentials grant. The secret goes in the form body and nowhere else."""
+    """Client-credentials grant, authenticated by a client secret or a private-key JWT.
+
+    The secret (or the signed assertion) goes in the form body and nowhere else. The token
+    request itself stays on our httpx client (retries, the emulator's transport, a CA file);
+    auth0-python's GetToken would send it through `requests` and bypass all three.
+    """
     form = {
         "grant_type": "client_credentials",
-        "client_id": client_id,
-        "client_secret": client_secret.reveal(),
+        "client_id": credentials.client_id,
         "audience": audience,
     }
+    if credentials.assertion_key is not None:
+        form.update(client_assertion_fields(token_url, credentials))
+    elif credentials.client_secret is not None:
+        form["client_secret"] = credentials.client_secret.reveal()
     for attempt in range(RATE_LIMIT_RETRIES + 1):
+        if attempt and credentials.assertion_key is not None:
+            form.update(client_assertion_fields(token_url, credentials))  # a jti is used once
         try:
             response = http.post(token_url, data=form)
         except httpx.TransportError as exc:
@@ -108,19 +138,7 @@ def fetch_token(
             time.sleep(_wait_for(response.headers, attempt))
             continue
         if response.status_code != 200:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            detail = body.get("error_description") or body.get("error") or response.reason_phrase
-            hint = (
-                " Check client_id and client_secret." if response.status_code in (401, 403) else ""
-            )
-            raise Auth0Error(
-                f"getting a Management API token from {token_url}: "
-                f"{response.status_code} {detail}.{hint}",
-                status=response.status_code,
-            )
+            raise _token_refused(response, token_url, credentials)
         token = response.json().get("access_token")
         if not isinstance(token, str) or not token:
             raise Auth0Error(f"the token endpoint {token_url} answered without an access_token")

@@ -3,7 +3,8 @@
 Shape (see tenants.yaml itself for a commented example):
 
     version: 1
-    action: actions/accept-terms       # the Action's folder, relative to this file
+    action: actions/accept-terms       # optional: an ejected Action's folder, relative to
+                                       # this file; the built-in Action when left out
     defaults: {...}                    # deep-merged into every tenant
     tenants:
       NAME: {domain | emulator, credentials, action, secrets, binding}
@@ -20,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Problem
-from .manifest import Manifest, load_manifest
+from .manifest import BUILTIN_ACTION, Manifest, load_manifest
 from .params import ActionParams, StrictModel, is_loopback_host
 from .state import BindingPosition
 from .validation import problems_from_validation
@@ -59,10 +60,32 @@ class SecretRef(StrictModel):
 Secret = Annotated[SecretRef, BeforeValidator(_refuse_literal)]
 
 
+ASSERTION_ALGORITHMS = ("RS256", "PS256", "ES256")
+
+
+class ClientAssertion(StrictModel):
+    """Private-key JWT client authentication: the token request carries a JWT signed with
+    this key instead of a client secret (Auth0 application credential of that algorithm)."""
+
+    private_key: Secret = Field(description="A PEM private key: {env: VAR} or {file: PATH}")
+    algorithm: Literal["RS256", "PS256", "ES256"] = "RS256"
+
+
 class Credentials(StrictModel):
+    """A machine-to-machine application's client; without this block on an Auth0 tenant the
+    client comes from AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or a client assertion key in
+    AUTH0_CLIENT_ASSERTION_PRIVATE_KEY), as auth0-deploy-cli and the Terraform provider do."""
+
     client_id: str | SecretRef
-    client_secret: Secret
+    client_secret: Secret | None = None
+    client_assertion: ClientAssertion | None = None
     audience: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> Credentials:
+        if (self.client_secret is None) == (self.client_assertion is None):
+            raise ValueError("give exactly one of client_secret: or client_assertion:")
+        return self
 
 
 class EmulatorURL(StrictModel):
@@ -105,16 +128,15 @@ class TenantConfig(StrictModel):
 
     @model_validator(mode="after")
     def _target(self) -> TenantConfig:
-        if (self.domain is None) == (self.emulator is None):
-            raise ValueError("give exactly one of domain: (an Auth0 tenant) or emulator:")
-        if self.domain is not None:
-            if not DOMAIN.match(self.domain):
-                raise ValueError(
-                    f"domain {self.domain!r} is not a host name (no scheme, no path), "
-                    "e.g. acme.eu.auth0.com"
-                )
-            if self.credentials is None:
-                raise ValueError("a tenant on Auth0 needs credentials: client_id, client_secret")
+        # Neither domain: nor emulator: is an Auth0 tenant whose domain comes from AUTH0_DOMAIN
+        # (and, without credentials:, its client from AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET).
+        if self.domain is not None and self.emulator is not None:
+            raise ValueError("give one of domain: (an Auth0 tenant) or emulator:, not both")
+        if self.domain is not None and not DOMAIN.match(self.domain):
+            raise ValueError(
+                f"domain {self.domain!r} is not a host name (no scheme, no path), "
+                "e.g. acme.eu.auth0.com"
+            )
         return self
 
     @property
@@ -124,7 +146,8 @@ class TenantConfig(StrictModel):
 
 class _File(StrictModel):
     version: Literal[1] = 1
-    action: str = "actions/accept-terms"
+    # None: the Action shipped with the tool; a path: an ejected (edited) copy of it.
+    action: str | None = None
     defaults: dict[str, Any] = Field(default_factory=dict)
     tenants: dict[str, dict[str, Any]]
     # The order a commit is promoted in, e.g. [dev, staging, prod].
@@ -193,7 +216,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
 
     problems: list[Problem] = []
     try:
-        manifest = load_manifest(path.parent / file.action)
+        action_dir = BUILTIN_ACTION if file.action is None else path.parent / file.action
+        manifest = load_manifest(action_dir)
     except ConfigError as exc:
         problems.extend(exc.problems)
         manifest = None

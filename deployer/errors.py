@@ -54,7 +54,8 @@ class NotReadyError(ConfigError):
 
     def __str__(self) -> str:
         lines = "\n".join(f"  - {p.message}" for p in self.problems)
-        return f"not ready: {len(self.problems)} value(s) are not set here\n{lines}"
+        # Each line says what is wrong (not set, too short, ...); the heading must not.
+        return f"not ready: {len(self.problems)} value(s) cannot be used here\n{lines}"
 
 
 class RenderError(DeployerError):

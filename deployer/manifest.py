@@ -1,4 +1,9 @@
-"""The Action's manifest (actions/<name>/action.yaml): its Auth0 identity and its needs."""
+"""The Action's manifest (action.yaml beside action.js.j2): its Auth0 identity and its needs.
+
+The accept-terms Action ships inside the package (BUILTIN_ACTION), so an installed tool works
+in any folder; a team that changes the template ejects a copy (`deployer init --eject-action`)
+and points `action:` in tenants.yaml at it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from .params import StrictModel
 from .validation import problems_from_validation
 from .yamlsource import load_yaml
 
+# Package data (pyproject.toml lists it), next to this module in an installed wheel too.
+BUILTIN_ACTION = Path(__file__).resolve().parent / "actions" / "accept-terms"
 TEMPLATE_NAME = "action.js.j2"
 MANIFEST_NAME = "action.yaml"
 

@@ -9,6 +9,7 @@ caller hands it the values explicitly (`--reveal`).
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -201,7 +202,9 @@ def _plain(text: str, _status: Status | None) -> str:
 def _coloured(text: str, status: Status | None) -> str:
     if status is None:
         return click.style(text, bold=True)
-    return click.style(text, fg=_COLOURS.get(status, "red"))
+    colour = _COLOURS.get(status, "red")
+    # No colour, no codes: click.style would still append a reset.
+    return click.style(text, fg=colour) if colour and text else text
 
 
 def _local_cell(row: SecretRow) -> str:
@@ -243,22 +246,77 @@ def _when(stamp: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+MIN_COLUMN = 8
+# SOURCE, LOCAL, LIVE and STATUS may wrap; the name and the (masked) value stay whole. When
+# that is not enough, the masked VALUE column goes, then LIVE (JSON output has everything).
+SHRINKABLE = (1, 2, 4, 5)
+DROPPABLE = (3, 4)
+
+
+def _fit(widths: Sequence[int], width: int | None) -> tuple[dict[int, int], list[int]]:
+    """Column index -> width for the columns shown, and the dropped ones, so that the table
+    fits `width`; the cells of a narrowed column wrap onto more lines."""
+    shown = dict(enumerate(widths))
+    dropped: list[int] = []
+    if width is None:
+        return shown, dropped
+
+    def total(columns: dict[int, int]) -> int:
+        return 2 + sum(columns.values()) + 2 * (len(columns) - 1)
+
+    while True:
+        fitted = dict(shown)
+        while total(fitted) > width:
+            narrowable = [i for i in SHRINKABLE if i in fitted and fitted[i] > MIN_COLUMN]
+            if not narrowable:
+                break
+            widest = max(narrowable, key=lambda i: fitted[i])
+            fitted[widest] -= 1
+        droppable = [i for i in DROPPABLE if i in shown]
+        if total(fitted) <= width or not droppable:
+            return fitted, dropped
+        dropped.append(droppable[0])
+        del shown[droppable[0]]
+
+
 def _table(
-    header: Sequence[str], body: Sequence[tuple[Sequence[str], Status]], style: Style
+    header: Sequence[str],
+    body: Sequence[tuple[Sequence[str], Status]],
+    style: Style,
+    width: int | None = None,
 ) -> list[str]:
-    widths = [
+    natural = [
         max(len(r[i]) for r in [header, *(cells for cells, _ in body)]) for i in range(len(header))
     ]
+    widths, dropped = _fit(natural, width)
 
-    def line(cells: Sequence[str]) -> str:
-        return "  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False))
+    def lines_of(cells: Sequence[str]) -> list[tuple[str, str]]:
+        """(padded leading columns, last column) per line; a narrowed cell wraps."""
+        wrapped = [textwrap.wrap(cells[i], w) or [""] for i, w in widths.items()]
+        rows = []
+        for k in range(max(len(w) for w in wrapped)):
+            parts = [w[k] if k < len(w) else "" for w in wrapped]
+            lead = "".join(
+                f"{p.ljust(w)}  " for p, w in zip(parts[:-1], widths.values(), strict=False)
+            )
+            rows.append(("  " + lead, parts[-1]))
+        return rows
 
-    lines = [style(line(header).rstrip(), None)]
+    lines = [style((lead + last).rstrip(), None) for lead, last in lines_of(header)]
     for cells, status in body:
         # Only the status column is coloured, after padding, so the columns stay aligned.
-        text = line(cells[:-1]) + "  "
-        lines.append(text + style(cells[-1], status))
+        lines += [(lead + style(last, status)).rstrip() for lead, last in lines_of(cells)]
+    if dropped:
+        names = " and ".join(header[i] for i in dropped)
+        lines += _wrapped(f"  ({names} left out to fit the terminal; --output json has all)", width)
     return lines
+
+
+def _wrapped(line: str, width: int | None) -> list[str]:
+    if width is None or len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent) or [line]
 
 
 def text(
@@ -266,6 +324,7 @@ def text(
     *,
     revealed: Mapping[str, Mapping[str, str]] | None = None,
     colour: bool = False,
+    width: int | None = None,
 ) -> str:
     """One table per tenant. Values appear only for tenants in `revealed` (tenant -> name ->
     value), which the CLI fills only under --reveal; otherwise they are masked."""
@@ -291,13 +350,15 @@ def text(
             )
             for r in report.rows
         ]
-        out += _table(("SECRET", "SOURCE", "LOCAL", "VALUE", "LIVE", "STATUS"), body, style)
+        header = ("SECRET", "SOURCE", "LOCAL", "VALUE", "LIVE", "STATUS")
+        out += _table(header, body, style, width)
         counts: dict[Status, int] = {}
         for r in report.rows:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ", ".join(f"{n} {s.value}" for s, n in counts.items())
         out.append(f"{len(report.rows)} secrets: {summary}.")
-        out += [f"  {_HINTS[s]}" for s in _HINTS if s in counts]
+        for hint in (f"  {_HINTS[s]}" for s in _HINTS if s in counts):
+            out += _wrapped(hint, width)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -5,6 +5,7 @@ Values come back wrapped in `Secret` (deployer/secret.py), which never shows its
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets as random
@@ -28,20 +29,38 @@ def generate_secret() -> str:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines, `#` comments, optional quotes; enough for a personal .env file."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+    """A .env file as python-dotenv reads it (quotes, `export`, inline `# comments`).
+
+    A hand-rolled parser kept `value # note` whole, so a comment became part of a secret and
+    passed every check; dotenv's rules are the ones users expect from other tools.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError([Problem(f"cannot read .env: {exc.strerror}", file=str(path))]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        line = next(
+            n for n, chunk in enumerate(raw.split(b"\n"), 1) if not _utf8(chunk)
+        )  # the first line that does not decode
+        raise ConfigError(
+            [Problem("not UTF-8 text: save the file as UTF-8", file=str(path), line=line)]
+        ) from None
+    from dotenv import dotenv_values  # only when a .env exists
+
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _utf8(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class Environment:
@@ -193,59 +212,12 @@ def resolve_secrets(
     return ResolvedSecrets(values=values, problems=tuple(problems))
 
 
-@dataclass(frozen=True)
-class ClientCredentials:
-    client_id: str
-    client_secret: Secret
-    audience: str | None = None
-
-
-def resolve_credentials(tenant: TenantConfig, env: Environment) -> ClientCredentials | None:
-    """The Management API client credentials, or None for an emulated tenant (it has its own)."""
-    if tenant.credentials is None:
-        return None
-    creds = tenant.credentials
-    problems: list[Problem] = []
-    client_id = creds.client_id if isinstance(creds.client_id, str) else env.lookup(creds.client_id)
-    if client_id is None and not isinstance(creds.client_id, str):
-        problems.append(
-            Problem(
-                f"client_id is not set: it comes from {creds.client_id.describe()}",
-                field=f"tenants.{tenant.name}.credentials.client_id",
-            )
-        )
-    secret = env.lookup(creds.client_secret)
-    if secret is None:
-        problems.append(
-            Problem(
-                f"client_secret is not set: it comes from {creds.client_secret.describe()}",
-                field=f"tenants.{tenant.name}.credentials.client_secret",
-            )
-        )
-    if problems or client_id is None or secret is None:
-        raise ConfigError(problems)
-    return ClientCredentials(
-        client_id, Secret(secret, creds.client_secret.describe()), creds.audience
-    )
-
-
-def unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
-    """What of the tenant's credentials is not set here, in a few words each."""
-    creds = tenant.credentials
-    if creds is None:
-        return []
-    refs = [r for r in (creds.client_id, creds.client_secret) if isinstance(r, SecretRef)]
-    return [f"{r.describe()} is not set" for r in refs if env.lookup(r) is None]
-
-
 def missing_values(
     config: Config, tenant: TenantConfig, env: Environment, *, generate: bool = True
 ) -> tuple[dict[str, Secret], list[Problem]]:
     """The tenant's secret values, and every credential or secret that is not set here."""
     resolved = resolve_secrets(config, tenant, env, generate=generate)
     problems = list(resolved.problems)
-    try:
-        resolve_credentials(tenant, env)
-    except ConfigError as exc:
-        problems = exc.problems + problems
-    return dict(resolved.values), problems
+    from .credentials import credential_problems  # credentials.py builds on this module
+
+    return dict(resolved.values), credential_problems(tenant, env) + problems

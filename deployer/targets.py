@@ -17,10 +17,11 @@ from auth0.management.client import Auth0
 
 from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
+from .credentials import ClientCredentials, resolve_credentials, tenant_domain
 from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 from .errors import ConfigError, Problem
 from .secret import Secret
-from .sources import ClientCredentials, Environment, resolve_credentials, tenant_dir
+from .sources import Environment, tenant_dir
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 EMULATOR_STATE = "emulator.json"
@@ -61,8 +62,8 @@ def resolve_target(
     credentials = resolve_credentials(tenant, env) or ClientCredentials(
         DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
     )
-    if tenant.domain is not None:
-        return Target(f"https://{tenant.domain}", credentials)
+    if not tenant.is_emulated:
+        return Target(f"https://{tenant_domain(tenant, env)}", credentials)
     if isinstance(tenant.emulator, EmulatorURL):
         ca = config.root / tenant.emulator.ca if tenant.emulator.ca else None
         return Target(tenant.emulator.url.rstrip("/"), credentials, ca_file=ca)
@@ -95,8 +96,7 @@ def open_client(target: Target) -> Iterator[Auth0Client]:
         token = fetch_token(
             http,
             f"{target.base_url}/oauth/token",
-            client_id=target.credentials.client_id,
-            client_secret=target.credentials.client_secret,
+            target.credentials,
             audience=target.credentials.audience or f"{target.base_url}/api/v2/",
         )
         api = Auth0(base_url=f"{target.base_url}/api/v2", token=token, httpx_client=http)

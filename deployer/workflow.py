@@ -14,13 +14,14 @@ from typing import TypeVar
 from .apply import Report, Waiter, Waits, apply_plan, apply_teardown
 from .client import Auth0Client
 from .config import Config, TenantConfig
+from .credentials import unset_credentials
 from .desired import desired_action
 from .emulator import EmulatorSettings
 from .errors import DeployerError, NotReadyError, Problem
 from .plan import Options, Plan, diff, teardown
 from .secret import Secret
 from .secrets_report import LiveSide, LocalValue, TenantReport, build_report
-from .sources import Environment, find_secrets, missing_values, unset_credentials
+from .sources import Environment, find_secrets, missing_values
 from .state import DesiredAction, LiveState
 from .targets import Target, TransportFactory, open_client, resolve_target
 

@@ -49,7 +49,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     text = text.replace("https://example.com/", "https://x.webtask.io/")
     text = text.replace('version: "1"', 'version: "1", extra: 1')
     bad = tmp_path / "tenants.yaml"
-    bad.write_text(text.replace("../../actions", str(REPO / "actions")))
+    bad.write_text(text.replace("../../deployer", str(REPO / "deployer")))
     with pytest.raises(ConfigError) as caught:
         load_config(bad)
     assert len(caught.value.problems) == 3

@@ -13,6 +13,7 @@ from ..desired import desired_action
 from ..errors import DeployerError
 from ..saved import write_plan_file
 from ..sources import Environment, missing_values, resolve_secrets
+from ..terminal import no_colour_requested
 from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
@@ -26,6 +27,7 @@ from .options import (
     output_option,
     print_outcomes,
     prune_option,
+    single_tenant_option,
     skip_not_ready_option,
     tenant_names,
     tenant_option,
@@ -63,6 +65,8 @@ def cli(
       deployer render --tenant prod            print the Action's code for prod
     """
     ctx.obj = Invocation.start(ctx, config_path)
+    if no_colour_requested():
+        ctx.color = False  # every echo and secho below, subcommands included, strips colour
 
 
 @cli.command()
@@ -184,10 +188,10 @@ def deploy(
 
 
 @cli.command()
-@click.option("-t", "--tenant", required=True, help="The tenant to render for.")
+@single_tenant_option("The tenant to render for.")
 @click.option(
-    "-o",
-    "--output",
+    "--out",
+    "output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to this file instead of standard output.",
 )
@@ -200,7 +204,7 @@ def render(ctx: click.Context, tenant: str, output: Path | None) -> None:
     \b
     Examples:
       deployer render --tenant prod
-      deployer render --tenant dev -o build/dev.js
+      deployer render --tenant dev --out build/dev.js
     """
     config = config_of(ctx)
     settings = config.tenant(tenant)
@@ -235,16 +239,26 @@ def validate(ctx: click.Context, strict: bool) -> None:
     not_ready = 0
     for name, settings in config.tenants.items():
         values, missing = missing_values(config, settings, env, generate=False)
+        if settings.is_emulated:
+            # The emulator generates what the config gives no source for; a variable the
+            # config does name must be set (and long enough) all the same.
+            named = {f"tenants.{name}.secrets.{s}" for s in settings.secrets}
+            creds = f"tenants.{name}.credentials"
+            missing = [p for p in missing if p.field in named or (p.field or "").startswith(creds)]
         code = desired_action(config, settings, values, check=True).code
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
-        if missing and not settings.is_emulated:
+        if missing:
             not_ready += 1
-            click.secho(f"    not ready to deploy from here ({len(missing)} not set):", fg="yellow")
+            # Each line says what is wrong: not set, too short, not a key of that kind.
+            click.secho(f"    not ready to deploy from here ({len(missing)}):", fg="yellow")
             for problem in missing:
                 click.echo(f"      - {problem.message}")
+    if strict and not_ready:  # never "valid" first and then a failure
+        raise DeployerError(
+            f"{config.path}: {not_ready} of {len(config.tenants)} tenant(s) are not ready to "
+            "deploy (see above)"
+        )
     click.echo(f"{config.path}: {len(config.tenants)} tenants valid.")
-    if strict and not_ready:
-        raise DeployerError(f"{not_ready} tenant(s) are not ready to deploy (see above)")
 
 
 def _register() -> None:
@@ -252,11 +266,12 @@ def _register() -> None:
     from .demo import demo
     from .emulator import emulator
     from .incident import destroy, disable
+    from .init import init, schema
     from .release import apply, history, promote, rollback, show
     from .secrets import secrets
     from .verify import verify
 
-    for command in (apply, show, promote, history, rollback, disable, destroy):
+    for command in (apply, show, promote, history, rollback, disable, destroy, init, schema):
         cli.add_command(command)
     for command in (secrets, emulator, consent, demo):
         cli.add_command(command)

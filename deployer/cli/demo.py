@@ -13,19 +13,13 @@ import click
 from ..config import DEFAULT_CONFIG
 from ..demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
 from ..errors import DeployerError
-from .options import Invocation, context_of
+from .options import Invocation, context_of, single_tenant_option
 
 _port = click.IntRange(0, 65535)
 
 
 @click.command(name="demo")
-@click.option(
-    "-t",
-    "--tenant",
-    default="local",
-    show_default=True,
-    help="A tenant of the embedded emulator, with an http://127.0.0.1:PORT terms url.",
-)
+@single_tenant_option("A tenant of the embedded emulator, with an http://127.0.0.1:PORT terms url.")
 @click.option(
     "--app-port",
     type=_port,
@@ -44,7 +38,8 @@ _port = click.IntRange(0, 65535)
 @click.option(
     "--terms-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The consent page's terms, one VERSION.md per version (default: consent/terms).",
+    help="The consent page's terms, one VERSION.md per version (default: terms/ beside "
+    "tenants.yaml if it exists, else the example terms).",
 )
 @click.pass_context
 def demo(

@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import click.shell_completion
 
 from .. import output
-from ..config import Config, load_config
+from ..config import DEFAULT_CONFIG, Config, load_config
 from ..emulator import EmulatorSettings
 from ..errors import DeployerError, RefusedError
 from ..plan import Plan
 from ..provenance import current_source
 from ..sources import Environment
 from ..state import DesiredAction
+from ..terminal import colour_allowed
 from ..workflow import (
     Context,
     Outcome,
@@ -132,13 +134,49 @@ def tenant_names(config: Config, tenants: Sequence[str], all_tenants: bool) -> l
     return names
 
 
+def complete_tenants(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Tenant names for shell completion of -t, read leniently from the config file."""
+    import yaml
+
+    root = ctx.find_root()
+    path = Path(root.params.get("config_path") or DEFAULT_CONFIG)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names = list(data["tenants"])
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [
+        click.shell_completion.CompletionItem(str(n))
+        for n in names
+        if str(n).startswith(incomplete)
+    ]
+
+
+# One rule for -t/--tenant in every command: it names a tenant from tenants.yaml, `local` when
+# not given; commands that can act on several take it repeatedly, or --all.
 tenant_option = click.option(
     "-t",
     "--tenant",
     "tenants",
     multiple=True,
+    shell_complete=complete_tenants,
     help="A tenant from tenants.yaml (repeatable; default: local).",
 )
+
+
+def single_tenant_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "-t",
+        "--tenant",
+        default="local",
+        show_default=True,
+        shell_complete=complete_tenants,
+        help=help_text,
+    )
+
+
 all_option = click.option("--all", "all_tenants", is_flag=True, help="Every tenant in the file.")
 output_option = click.option(
     "-o",
@@ -175,7 +213,7 @@ def print_outcomes(outcomes: Sequence[Outcome], fmt: str) -> None:
     elif fmt == "markdown":
         click.echo(output.markdown(outcomes), nl=False)
     else:
-        colour = sys.stdout.isatty()
+        colour = colour_allowed(sys.stdout)
         click.echo(output.text(outcomes, colour=colour), nl=False, color=colour)
 
 
@@ -217,7 +255,7 @@ def apply_with_confirmation(
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
     names = _ready(context, names, skip_not_ready)
-    colour = fmt == "text" and sys.stdout.isatty()
+    colour = fmt == "text" and colour_allowed(sys.stdout)
     printing = threading.Lock()
 
     def show(name: str, plan: Plan, desired: DesiredAction) -> bool:

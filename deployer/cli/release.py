@@ -17,7 +17,14 @@ from ..versions import Rollback
 from ..versions import history as read_history
 from ..versions import rollback as do_rollback
 from ..workflow import Context, Outcome, check_in_sync
-from .options import apply_with_confirmation, context_of, output_option, worst, yes_option
+from .options import (
+    apply_with_confirmation,
+    context_of,
+    output_option,
+    single_tenant_option,
+    worst,
+    yes_option,
+)
 
 
 @click.command()
@@ -151,7 +158,7 @@ def promote(
 
 
 @click.command()
-@click.option("-t", "--tenant", default="local", show_default=True, help="The tenant.")
+@single_tenant_option("The tenant.")
 @click.pass_context
 def history(ctx: click.Context, tenant: str) -> None:
     """List the Action's versions on a tenant, with the commit each came from.
@@ -169,7 +176,7 @@ def history(ctx: click.Context, tenant: str) -> None:
 
 
 @click.command()
-@click.option("-t", "--tenant", required=True, help="The tenant to roll back.")
+@single_tenant_option("The tenant to roll back.")
 @click.option(
     "--to-version",
     type=int,

@@ -15,6 +15,7 @@ import click
 from .. import secrets_report
 from ..errors import DeployerError
 from ..sources import GENERATED_BYTES
+from ..terminal import columns, no_colour_requested
 from ..workflow import check_secrets, concurrently
 from .options import all_option, context_of, tenant_names, tenant_option
 
@@ -130,10 +131,13 @@ def secrets(
                 c.report.tenant: {n: v.secret.reveal() for n, v in c.local.items() if v.secret}
                 for c in checked
             }
-        colour = _stdout_is_terminal()
-        click.echo(
-            secrets_report.text(reports, revealed=revealed, colour=colour), nl=False, color=colour
-        )
+        terminal = _stdout_is_terminal()
+        colour = terminal and not no_colour_requested()
+        # On a terminal the table fits its width (long cells wrap); a log keeps whole lines,
+        # and so does --reveal, so that each value can be copied in one piece.
+        width = columns() if terminal and not reveal else None
+        shown = secrets_report.text(reports, revealed=revealed, colour=colour, width=width)
+        click.echo(shown, nl=False, color=colour)
     ctx.exit(secrets_report.exit_code(reports))
 
 

@@ -8,7 +8,22 @@ login used.
 
 from __future__ import annotations
 
-from .app import create_app
+from typing import TYPE_CHECKING, Any
+
 from .settings import ConsentSettings, SettingsError
+
+if TYPE_CHECKING:
+    from .app import create_app
+
+
+def __getattr__(name: str) -> Any:
+    # The web stack (starlette, multipart, markdown-it) loads when the app is asked for, not
+    # when `deployer` imports the settings to parse a command line.
+    if name == "create_app":
+        from .app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["ConsentSettings", "SettingsError", "create_app"]

@@ -28,15 +28,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import uvicorn
-from starlette.types import ASGIApp
-
 from ..config import TenantConfig, load_config
-from ..consent.app import create_app as create_consent_app
 from ..consent.settings import DEFAULT_TERMS_DIR, ConsentSettings, SettingsError
-from ..consent.terms import terms_file
 from ..emulator import Emulator, EmulatorServer, serve
 from ..emulator.login.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL
 from ..errors import ConfigError, DeployerError, Problem
@@ -45,6 +41,11 @@ from ..sources import tenant_dir
 from ..targets import EMULATOR_STATE
 from ..workflow import Context, Outcome, deploy_tenant, plan_tenant, prepare
 
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+# The web stack (uvicorn, starlette, the consent page) is imported when a demo starts, not
+# when the CLI loads this module: commands that serve no page never pay for it.
 HOST = "127.0.0.1"
 DEFAULT_APP_PORT = 8401
 DEFAULT_EMULATOR_PORT = 8402
@@ -110,6 +111,8 @@ class ThreadedServer:
     """An ASGI app under uvicorn in a background thread, on a socket bound beforehand."""
 
     def __init__(self, app: ASGIApp, sock: socket.socket, name: str) -> None:
+        import uvicorn
+
         self._sock = sock
         host, port = sock.getsockname()[:2]
         self.url = f"http://{_shown(str(host))}:{port}"
@@ -205,6 +208,9 @@ def start_demo(
 
     The emulator runs with `ctx.emulator_settings` (None: Auth0's free tier).
     """
+    from ..consent.app import create_app as create_consent_app
+    from ..consent.terms import terms_file
+
     config = ctx.config
     tenant_config = config.tenant(tenant)
     if tenant_config.emulator != "embedded":
@@ -213,7 +219,9 @@ def start_demo(
             f"{tenant} is not one"
         )
     address = terms_address(tenant_config)
-    terms_dir = terms_dir or DEFAULT_TERMS_DIR
+    # `deployer init` puts the team's terms in terms/ beside tenants.yaml; else the example.
+    own_terms = config.root / "terms"
+    terms_dir = terms_dir or (own_terms if own_terms.is_dir() else DEFAULT_TERMS_DIR)
     stops: list[Callable[[], None]] = []
     notes: list[str] = []
     try:

@@ -227,9 +227,20 @@ class Emulator:
             granted = client.scopes if scopes is None else tuple(scopes)
             return credentials.mint(self.state, self.domain, client_id, granted, self._clock())
 
-    def add_client(self, client_id: str, client_secret: str, scopes: Iterable[str]) -> None:
+    def add_client(
+        self,
+        client_id: str,
+        client_secret: str,
+        scopes: Iterable[str],
+        *,
+        public_key: str | None = None,
+        key_algorithm: str = "RS256",
+    ) -> None:
+        """A machine-to-machine client; with `public_key` (PEM) it uses private_key_jwt."""
         with self._lock:
-            self.state.clients[client_id] = ClientSpec(client_id, client_secret, tuple(scopes))
+            self.state.clients[client_id] = ClientSpec(
+                client_id, client_secret, tuple(scopes), public_key, key_algorithm
+            )
             self._save()
 
     def add_user(

@@ -154,6 +154,8 @@ class TenantState:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     # Users, applications, sessions and the login signing key (login/records.py).
     login: LoginState = field(default_factory=LoginState)
+    # Client assertion ids already used, with their expiry (not saved: they expire in minutes).
+    used_assertions: dict[str, float] = field(default_factory=dict)
 
     def find_by_name(self, name: str) -> Action | None:
         return next((a for a in self.actions.values() if a.name == name), None)
@@ -175,7 +177,7 @@ class TenantState:
     def from_json(cls, data: JSON) -> TenantState:
         clients = {}
         for c in data.get("clients", []):
-            spec = ClientSpec(c["client_id"], c["client_secret"], tuple(c["scopes"]))
+            spec = ClientSpec(**{**c, "scopes": tuple(c["scopes"])})
             clients[spec.client_id] = spec
         actions = {}
         for a in data.get("actions", []):

@@ -37,6 +37,10 @@ class ClientSpec:
     client_id: str
     client_secret: str
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    # private_key_jwt: the registered credential's public key (PEM) and algorithm. A client
+    # with a key authenticates with a client assertion only, never with its secret.
+    public_key: str | None = None
+    key_algorithm: str = "RS256"
 
 
 @dataclass(frozen=True)

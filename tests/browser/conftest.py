@@ -24,11 +24,12 @@ from support.browser import (
 )
 
 from deployer.demo import RunningDemo, start_demo
+from deployer.manifest import BUILTIN_ACTION
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    shutil.copytree(REPO / "actions" / "accept-terms", tmp_path / "accept-terms")
+    shutil.copytree(BUILTIN_ACTION, tmp_path / "accept-terms")
     (tmp_path / "tenants.yaml").write_text(
         TENANTS_YAML.format(port=free_port(), version=VERSION, namespace=NAMESPACE)
     )

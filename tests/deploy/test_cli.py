@@ -150,7 +150,7 @@ def test_no_secret_value_in_any_output(run, project: Project) -> None:  # type: 
 
 def test_render_writes_a_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out" / "dev.js"
-    result = run("render", "-t", "dev", "-o", str(target))
+    result = run("render", "-t", "dev", "--out", str(target))
     assert result.exit_code == 0
     assert target.read_text().startswith("// Managed by auth0-terms-deployer")
 

@@ -23,10 +23,11 @@ import yaml
 
 from deployer.config import deep_merge
 from deployer.emulator.login.runtime import RuntimeResult, run_post_login
+from deployer.manifest import BUILTIN_ACTION
 from deployer.params import ActionParams
 
 REPO = Path(__file__).resolve().parents[2]
-ACTION_DIR = REPO / "actions" / "accept-terms"
+ACTION_DIR = BUILTIN_ACTION
 TENANT_DOMAIN = "acme-test.eu.auth0.com"
 # The consent page's host: the `iss` of its answers (docs/consent-contract.md).
 CONSENT_PAGE_HOST = "consent.acme-test.example"
