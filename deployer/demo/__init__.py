@@ -16,6 +16,10 @@
 6. The sample application (demo_app.py) runs on its port; its callback is registered.
 
 Every server runs in a thread of this process; `stop()` ends them all.
+
+With `app="nextjs"` (nextjs.py), the Next.js example replaces both the consent page and the
+sample application: one `next start` process at the terms url's origin (its /terms is the
+consent page), and the emulator is served over TLS, as the SDK requires.
 """
 
 from __future__ import annotations
@@ -44,11 +48,14 @@ from ..params import is_loopback_host
 from ..sources import tenant_dir
 from ..targets import EMULATOR_STATE
 from ..workflow import Context, Outcome, deploy_tenant, plan_tenant, prepare
+from .nextjs import DemoWiring, NextApp, NextAppError, NextProcess, app_environment, build, find_app
 
 HOST = "127.0.0.1"
 DEFAULT_APP_PORT = 8401
 DEFAULT_EMULATOR_PORT = 8402
 START_TIMEOUT_SECONDS = 10.0
+APPS = ("python", "nextjs")
+NEXT_TERMS_PATH = "/terms"  # the Next.js app's consent route
 
 
 class DemoError(DeployerError):
@@ -159,10 +166,14 @@ class RunningDemo:
     notes: list[str]
     _context: Context
     _stops: list[Callable[[], None]]
+    app: str = "python"
+    # The Next.js app reads the terms version in force from this file on every request.
+    version_file: Path | None = None
 
     @property
     def emulator_url(self) -> str:
-        return self.emulator_server.url
+        """Where browsers reach the tenant (its issuer without the final slash)."""
+        return self.emulator.login.tenant.base_url
 
     def deploy(self) -> Outcome:
         """Deploys tenants.yaml as it is now into the served emulator (its only writer).
@@ -171,7 +182,10 @@ class RunningDemo:
         for at the next login.
         """
         config = load_config(self._context.config.path)
-        return _deploy(dataclasses.replace(self._context, config=config), self.tenant)
+        outcome = _deploy(dataclasses.replace(self._context, config=config), self.tenant)
+        if self.version_file is not None:
+            self.version_file.write_text(config.tenant(self.tenant).action.terms.version)
+        return outcome
 
     def stop(self) -> None:
         while self._stops:
@@ -201,11 +215,19 @@ def start_demo(
     deploy: bool = True,
     terms_dir: Path | None = None,
     emulator_settings: EmulatorSettings | None = None,
+    app: str = "python",
+    progress: Callable[[str], None] = lambda line: None,
 ) -> RunningDemo:
     """Deploys to `tenant` (an embedded emulator) and starts the three servers; see above.
 
     `emulator_settings`: None takes the deployer's embedded settings (Auth0's free tier).
+    `app`: "python" (the sample app and consent page in this process) or "nextjs".
+    `progress`: told about slow steps (the Next.js build).
     """
+    if app not in APPS:
+        raise DemoError(f"unknown demo app {app!r}: one of {', '.join(APPS)}")
+    # Node, npm and the app first: nothing is started when one is missing.
+    next_app = find_app() if app == "nextjs" else None
     from .. import targets  # read at call time: tests set faster embedded settings
 
     config = ctx.config
@@ -216,15 +238,29 @@ def start_demo(
             f"{tenant} is not one"
         )
     address = terms_address(tenant_config)
+    if next_app is not None and address.path != NEXT_TERMS_PATH:
+        raise DemoError(
+            f"the Next.js app serves its consent page at {NEXT_TERMS_PATH}, but tenant "
+            f"{tenant}'s terms url is {address.url}"
+        )
     terms_dir = terms_dir or DEFAULT_TERMS_DIR
     stops: list[Callable[[], None]] = []
     notes: list[str] = []
     try:
         consent_sock = _bind(address.host, address.port, "consent page (the tenant's terms url)")
         stops.append(consent_sock.close)
-        app_sock = _bind(HOST, app_port, "sample application")
-        stops.append(app_sock.close)
-        app_url = f"http://{HOST}:{app_sock.getsockname()[1]}"
+        if next_app is None:
+            app_sock = _bind(HOST, app_port, "sample application")
+            stops.append(app_sock.close)
+            app_url = f"http://{HOST}:{app_sock.getsockname()[1]}"
+        else:
+            # One server: the app at the terms url's port, its consent page at /terms. Named
+            # localhost: Next.js rewrites 127.0.0.1 to localhost in its redirects anyway.
+            app_url = f"http://localhost:{address.port}"
+            try:
+                build(next_app, progress)
+            except NextAppError as exc:
+                raise DemoError(str(exc)) from None
 
         state = tenant_dir(config, tenant) / EMULATOR_STATE
         state.parent.mkdir(parents=True, exist_ok=True)
@@ -234,12 +270,14 @@ def start_demo(
             domain=f"{tenant}.emulator",
         )
         try:
-            server = serve(emulator, host=HOST, port=emulator_port)
+            server = serve(emulator, host=HOST, port=emulator_port, tls=next_app is not None)
         except OSError as exc:
             raise DemoError(
                 f"cannot listen on {HOST}:{emulator_port} for the emulator: {exc.strerror or exc}"
             ) from None
         stops.append(server.stop)
+        if next_app is not None:  # browsers and the SDK reach it by name (see nextjs.py)
+            emulator.login.tenant.public_url = f"https://localhost:{server.port}"
         # Deploys and plans go to this very instance, in process: one writer of the state file.
         ctx = dataclasses.replace(ctx, transports=lambda _tenant: emulator.transport())
 
@@ -259,41 +297,65 @@ def start_demo(
                 "it will show an error instead of the terms"
             )
 
-        user = _seed(emulator, f"{app_url}/callback")
-
         previous = values.get("TERMS_TOKEN_SECRET_PREVIOUS")
-        try:
-            consent_settings = ConsentSettings(
-                auth0_domain=server.domain,
-                token_secret=values["TERMS_TOKEN_SECRET"].reveal(),
-                previous_token_secret=previous.reveal() if previous else None,
-                terms_dir=terms_dir,
-                continue_url=f"{server.url}/continue",
-                terms_path=address.path,
-            )
-        except SettingsError as exc:
-            raise ConfigError([Problem(f"the consent page cannot start: {exc}")]) from None
-        consent = ThreadedServer(create_consent_app(consent_settings), consent_sock, "consent")
-        consent.start()
-        stops.append(consent.stop)
-
-        from .app import SampleAppSettings, create_sample_app
-
-        app = ThreadedServer(
-            create_sample_app(
-                SampleAppSettings(
-                    tenant_url=server.url,
+        if next_app is not None:
+            user = _seed(emulator, f"{app_url}/auth/callback", [app_url, f"{app_url}/"])
+            version_file = state.parent / "nextjs-terms-version"
+            version_file.write_text(version)
+            consent_sock.close()  # `next start` binds the port itself, right now
+            process = _start_next(
+                next_app,
+                address,
+                DemoWiring(
+                    tenant_url=emulator.login.tenant.base_url,
+                    ca_file=server.ca_path or Path(),
                     client_id=DEMO_CLIENT_ID,
                     client_secret=DEMO_CLIENT_SECRET,
-                    callback=f"{app_url}/callback",
+                    app_url=app_url,
+                    token_secret=values["TERMS_TOKEN_SECRET"].reveal(),
+                    previous_token_secret=previous.reveal() if previous else None,
+                    terms_dir=terms_dir.resolve(),
                     claims_namespace=tenant_config.action.claims.namespace,
+                    version_file=version_file,
+                ),
+                log=state.parent / "nextjs.log",
+            )
+            stops.append(process.stop)
+        else:
+            version_file = None
+            user = _seed(emulator, f"{app_url}/callback")
+            try:
+                consent_settings = ConsentSettings(
+                    auth0_domain=server.domain,
+                    token_secret=values["TERMS_TOKEN_SECRET"].reveal(),
+                    previous_token_secret=previous.reveal() if previous else None,
+                    terms_dir=terms_dir,
+                    continue_url=f"{server.url}/continue",
+                    terms_path=address.path,
                 )
-            ),
-            app_sock,
-            "sample-app",
-        )
-        app.start()
-        stops.append(app.stop)
+            except SettingsError as exc:
+                raise ConfigError([Problem(f"the consent page cannot start: {exc}")]) from None
+            consent = ThreadedServer(create_consent_app(consent_settings), consent_sock, "consent")
+            consent.start()
+            stops.append(consent.stop)
+
+            from .app import SampleAppSettings, create_sample_app
+
+            sample = ThreadedServer(
+                create_sample_app(
+                    SampleAppSettings(
+                        tenant_url=server.url,
+                        client_id=DEMO_CLIENT_ID,
+                        client_secret=DEMO_CLIENT_SECRET,
+                        callback=f"{app_url}/callback",
+                        claims_namespace=tenant_config.action.claims.namespace,
+                    )
+                ),
+                app_sock,
+                "sample-app",
+            )
+            sample.start()
+            stops.append(sample.stop)
     except BaseException:
         while stops:
             with contextlib.suppress(Exception):
@@ -310,14 +372,31 @@ def start_demo(
         notes=notes,
         _context=ctx,
         _stops=stops,
+        app=app,
+        version_file=version_file,
     )
 
 
-def _seed(emulator: Emulator, callback: str) -> DemoUser:
+def _start_next(
+    app: NextApp, address: TermsAddress, wiring: DemoWiring, *, log: Path
+) -> NextProcess:
+    try:
+        return NextProcess.start(
+            app, env=app_environment(wiring), host=address.host, port=address.port, log=log
+        )
+    except NextAppError as exc:
+        raise DemoError(str(exc)) from None
+
+
+def _seed(emulator: Emulator, callback: str, logout_urls: list[str] | None = None) -> DemoUser:
     """The demo application with this callback, and the demo user with a fresh password."""
     password = secrets.token_urlsafe(12)
     emulator.login.add_application(
-        DEMO_CLIENT_ID, name="Demo app", callbacks=[callback], client_secret=DEMO_CLIENT_SECRET
+        DEMO_CLIENT_ID,
+        name="Demo app",
+        callbacks=[callback],
+        client_secret=DEMO_CLIENT_SECRET,
+        logout_urls=logout_urls,
     )
     emulator.login.set_password(DEMO_EMAIL, password, create=True)
     return DemoUser(DEMO_EMAIL, password)
