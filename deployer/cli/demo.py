@@ -141,15 +141,11 @@ def _wait_for_stop() -> None:
 def _nextjs_lines(running: RunningDemo) -> None:
     if running.app != "nextjs":
         return
-    server = running.emulator_server
-    click.echo("  app           the Next.js example (examples/nextjs), also the consent page;")
-    click.echo(
-        f"                its log: {running.emulator.state_path.parent / 'nextjs.log'}"
-        if running.emulator.state_path
-        else ""
-    )
+    click.echo("  app           the Next.js example (examples/nextjs), also the consent page")
+    if running.emulator.state_path is not None:
+        click.echo(f"  app log       {running.emulator.state_path.parent / 'nextjs.log'}")
     click.secho(
-        f"  The tenant is served over https with a local CA ({server.ca_path}): your browser "
-        "will warn once about its certificate; accept it for this address, or trust that CA.",
+        f"  The tenant is served over https with a local CA ({running.emulator_server.ca_path}): "
+        "your browser warns once about its certificate; accept it for this address.",
         fg="yellow",
     )

@@ -48,7 +48,7 @@ from ..params import is_loopback_host
 from ..sources import tenant_dir
 from ..targets import EMULATOR_STATE
 from ..workflow import Context, Outcome, deploy_tenant, plan_tenant, prepare
-from .nextjs import DemoWiring, NextApp, NextAppError, NextProcess, app_environment, build, find_app
+from .nextjs import DemoWiring, NextProcess, app_environment, build, find_app
 
 HOST = "127.0.0.1"
 DEFAULT_APP_PORT = 8401
@@ -257,10 +257,9 @@ def start_demo(
             # One server: the app at the terms url's port, its consent page at /terms. Named
             # localhost: Next.js rewrites 127.0.0.1 to localhost in its redirects anyway.
             app_url = f"http://localhost:{address.port}"
-            try:
-                build(next_app, progress)
-            except NextAppError as exc:
-                raise DemoError(str(exc)) from None
+            if app_port not in (0, DEFAULT_APP_PORT):
+                notes.append("--app-port is not used: the Next.js app serves the terms url's port")
+            build(next_app, progress)  # a NextAppError is a DeployerError, said as it is
 
         state = tenant_dir(config, tenant) / EMULATOR_STATE
         state.parent.mkdir(parents=True, exist_ok=True)
@@ -303,22 +302,25 @@ def start_demo(
             version_file = state.parent / "nextjs-terms-version"
             version_file.write_text(version)
             consent_sock.close()  # `next start` binds the port itself, right now
-            process = _start_next(
+            process = NextProcess.start(
                 next_app,
-                address,
-                DemoWiring(
-                    tenant_url=emulator.login.tenant.base_url,
-                    ca_file=server.ca_path or Path(),
-                    client_id=DEMO_CLIENT_ID,
-                    client_secret=DEMO_CLIENT_SECRET,
-                    app_url=app_url,
-                    token_secret=values["TERMS_TOKEN_SECRET"].reveal(),
-                    previous_token_secret=previous.reveal() if previous else None,
-                    terms_dir=terms_dir.resolve(),
-                    claims_namespace=tenant_config.action.claims.namespace,
-                    version_file=version_file,
-                ),
+                host=address.host,
+                port=address.port,
                 log=state.parent / "nextjs.log",
+                env=app_environment(
+                    DemoWiring(
+                        tenant_url=emulator.login.tenant.base_url,
+                        ca_file=server.ca_path or Path(),
+                        client_id=DEMO_CLIENT_ID,
+                        client_secret=DEMO_CLIENT_SECRET,
+                        app_url=app_url,
+                        token_secret=values["TERMS_TOKEN_SECRET"].reveal(),
+                        previous_token_secret=previous.reveal() if previous else None,
+                        terms_dir=terms_dir.resolve(),
+                        claims_namespace=tenant_config.action.claims.namespace,
+                        version_file=version_file,
+                    )
+                ),
             )
             stops.append(process.stop)
         else:
@@ -375,17 +377,6 @@ def start_demo(
         app=app,
         version_file=version_file,
     )
-
-
-def _start_next(
-    app: NextApp, address: TermsAddress, wiring: DemoWiring, *, log: Path
-) -> NextProcess:
-    try:
-        return NextProcess.start(
-            app, env=app_environment(wiring), host=address.host, port=address.port, log=log
-        )
-    except NextAppError as exc:
-        raise DemoError(str(exc)) from None
 
 
 def _seed(emulator: Emulator, callback: str, logout_urls: list[str] | None = None) -> DemoUser:

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
 from support.browser import (
@@ -227,3 +235,55 @@ def _record(demo: RunningDemo) -> object:
     user = demo.emulator.state.login.user_by_email(demo.user.email)
     assert user is not None
     return demo.emulator.login.user(user.user_id).user_metadata.get("terms")
+
+
+# The command run on its own, with fast emulator builds (as test_demo_cli.py does).
+SCRIPT = """
+import sys
+from deployer import targets
+from deployer.emulator import EmulatorSettings
+targets.embedded_settings = EmulatorSettings(
+    build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None
+)
+from deployer.cli.demo import demo
+demo(sys.argv[1:], prog_name="deployer demo")
+"""
+
+
+def test_the_command_prints_the_banner_and_stops_the_app(project: Project) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, "--app", "nextjs", "--emulator-port", "0"],
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "Press Ctrl-C to stop." not in "".join(lines):
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    shown = "".join(lines)
+    port = urlsplit(project.terms_url).port
+    assert f"Open http://localhost:{port}\n" in shown, shown
+    assert "sign in as demo@example.com" in shown
+    assert re.search(r"with the password \S+", shown)
+    assert re.search(r"tenant\s+https://localhost:\d+", shown)
+    assert "the Next.js example" in shown
+    assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Demo stopped." in out and "Traceback" not in err
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port or 0)) != 0  # `next start` is gone too
+
+    stored = json.loads((project.root / ".deployer" / "local" / "secrets.json").read_text())
+    log = (project.root / ".deployer" / "local" / "nextjs.log").read_text()
+    for value in stored.values():
+        assert value not in shown + out + err + log
