@@ -173,6 +173,37 @@ def test_accept_then_straight_through_then_asked_again_then_sign_out(
     shots(page, "signed-out-password-asked")
 
 
+def test_new_terms_accepted_elsewhere_arrive_by_refresh_without_a_new_login(
+    browser: Browser, page: Page, demo: RunningDemo, project: Project, shots: Shots
+) -> None:
+    # This browser signs in and accepts the current terms.
+    page.goto(demo.app_url)
+    sign_in(page, demo, shots, "#sign-in", "login-form")
+    at_terms(page, demo, VERSION)
+    page.get_by_role("button", name="Accept and continue").click()
+    at_app(page, demo)
+
+    # New terms; the same user accepts them in another browser.
+    project.set_version(NEW_VERSION)
+    assert demo.deploy().applied
+    for other in _context_page(browser, scripts=True):
+        other.goto(demo.app_url)
+        sign_in(other, demo, shots, "#sign-in", "other-browser-login")
+        at_terms(other, demo, NEW_VERSION)
+        other.get_by_role("button", name="Accept and continue").click()
+        at_app(other, demo)
+
+    # Back in the first browser: the refresh now passes (the Action finds a valid record of
+    # the new version) and brings the new claims; no login, no terms page.
+    urls = visited(page)
+    page.goto(demo.app_url)
+    at_app(page, demo)
+    expect(page.locator("#terms-version")).to_have_text(NEW_VERSION)
+    went = [urlsplit(u).path for u in urls]
+    assert went == ["/", "/session/refresh", "/"], urls
+    shots(page, "refreshed-to-new-terms")
+
+
 def test_declining_without_javascript_ends_on_a_page_that_says_so(
     no_script_page: Page, demo: RunningDemo, shots: Shots
 ) -> None:
