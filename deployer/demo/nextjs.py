@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -255,8 +254,7 @@ def _die_with_parent() -> None:
 def _tail(path: Path, lines: int = 20) -> str:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            text: IO[str] = handle
-            return "".join(text.readlines()[-lines:]).rstrip()
+            return "".join(handle.readlines()[-lines:]).rstrip()
     except OSError:
         return "(no log)"
 
