@@ -11,7 +11,7 @@ from types import FrameType
 import click
 
 from ..config import DEFAULT_CONFIG
-from ..demo import DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, start_demo
+from ..demo import APPS, DEFAULT_APP_PORT, DEFAULT_EMULATOR_PORT, RunningDemo, start_demo
 from ..errors import DeployerError
 from .options import Invocation, context_of, single_tenant_option
 
@@ -36,6 +36,16 @@ _port = click.IntRange(0, 65535)
 )
 @click.option("--no-deploy", is_flag=True, help="Run what is deployed already; deploy nothing.")
 @click.option(
+    "--app",
+    "app",
+    type=click.Choice(APPS),
+    default="python",
+    show_default=True,
+    help="The sample application and consent page: the built-in Python ones, or the Next.js "
+    "example (examples/nextjs; needs Node 20.9+ and npm, builds once on first use, serves at "
+    "the terms url's origin).",
+)
+@click.option(
     "--terms-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The consent page's terms, one VERSION.md per version (default: terms/ beside "
@@ -48,6 +58,7 @@ def demo(
     app_port: int,
     emulator_port: int,
     no_deploy: bool,
+    app: str,
     terms_dir: Path | None,
 ) -> None:
     """Try the consent round trip in a browser, all on this machine.
@@ -63,6 +74,7 @@ def demo(
       deployer demo                         deploy, then serve; open http://127.0.0.1:8401
       deployer demo --no-deploy             serve what is deployed already
       deployer demo --app-port 9401 --emulator-port 0
+      deployer demo --app nextjs            the Next.js app; open http://127.0.0.1:8400
     """
     root = ctx.find_root()
     if not isinstance(root.obj, Invocation):  # run on its own, not under the `deployer` group
@@ -76,6 +88,8 @@ def demo(
             emulator_port=emulator_port,
             deploy=not no_deploy,
             terms_dir=terms_dir,
+            app=app,
+            progress=lambda line: click.echo(line, err=True),
         )
     except DeployerError as exc:
         # As the `deployer` group reports errors, also when this command runs on its own.
@@ -93,6 +107,7 @@ def demo(
         click.echo("")
         click.echo(f"  tenant        {running.emulator_url}  ({tenant}, the embedded emulator)")
         click.echo(f"  consent page  {running.consent_url}")
+        _nextjs_lines(running)
         click.echo(f"  state         {running.emulator.state_path}  (written by this demo only:")
         click.echo("                stop it before running `deployer deploy` on this tenant)")
         click.echo("Press Ctrl-C to stop.")
@@ -116,3 +131,16 @@ def _wait_for_stop() -> None:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _nextjs_lines(running: RunningDemo) -> None:
+    if running.app != "nextjs":
+        return
+    click.echo("  app           the Next.js example (examples/nextjs), also the consent page")
+    if running.emulator.state_path is not None:
+        click.echo(f"  app log       {running.emulator.state_path.parent / 'nextjs.log'}")
+    click.secho(
+        f"  The tenant is served over https with a local CA ({running.emulator_server.ca_path}): "
+        "your browser warns once about its certificate; accept it for this address.",
+        fg="yellow",
+    )

@@ -258,11 +258,24 @@ class Emulator:
         )
 
     def add_application(
-        self, client_id: str, *, name: str, callbacks: list[str], client_secret: str | None
+        self,
+        client_id: str,
+        *,
+        name: str,
+        callbacks: list[str],
+        client_secret: str | None,
+        logout_urls: list[str] | None = None,
     ) -> None:
-        """An application users log in to; `client_secret=None` makes it public (PKCE)."""
+        """An application users log in to; `client_secret=None` makes it public (PKCE).
+
+        `logout_urls`: its Allowed Logout URLs (where /oidc/logout and /v2/logout may go).
+        """
         self.login.add_application(
-            client_id, name=name, callbacks=callbacks, client_secret=client_secret
+            client_id,
+            name=name,
+            callbacks=callbacks,
+            client_secret=client_secret,
+            logout_urls=logout_urls,
         )
 
     def seed_action(

@@ -16,6 +16,7 @@ Endpoints (all outside /api/v2):
     POST /oauth/token      grant_type=authorization_code | refresh_token (client_credentials
                            stays with the Management API's token endpoint)
     GET|POST /userinfo     Bearer access token
+    GET|POST /oidc/logout, GET /v2/logout, POST /oauth/revoke   (logout.py)
 
 After the password (or an existing session cookie) the post-login Actions bound to the trigger
 run in binding order with their deployed code and secrets, in the local Node runtime
@@ -23,6 +24,7 @@ run in binding order with their deployed code and secrets, in the local Node run
 
 Modules: records (stored data), crypto (passwords, RS256), context (what the emulator hands
 over), web (HTTP helpers), pages (HTML), pipeline (running Actions), flow (browser side),
-grants (token side), app (routing and seeding). This __init__ imports nothing: the tenant
-state (../records.py) imports login.records while the emulator package is still loading.
+grants (token side), logout (ending sessions, revoking), app (routing and seeding). This
+__init__ imports nothing: the tenant state (../records.py) imports login.records while the
+emulator package is still loading.
 """

@@ -18,13 +18,16 @@ from .context import Tenant
 from .crypto import hash_password
 from .flow import Flow
 from .grants import LOGIN_GRANTS, Grants
+from .logout import Logout
 from .pipeline import Pipeline
 from .records import Application, User
 from .web import Answer, Request, json_answer, parse_form, parse_request
 
 Route = Callable[[Request], Answer]
 # Values in these query parameters are credentials: the request log shows their names only.
-_SECRET_PARAMS = frozenset({"session_token", "code", "code_verifier", "refresh_token"})
+_SECRET_PARAMS = frozenset(
+    {"session_token", "code", "code_verifier", "refresh_token", "id_token_hint", "token"}
+)
 
 
 class LoginApp:
@@ -33,6 +36,7 @@ class LoginApp:
         self.pipeline = Pipeline(tenant)
         self.flow = Flow(tenant, self.pipeline)
         self.grants = Grants(tenant, self.pipeline)
+        self.logout = Logout(tenant)
         self._routes: dict[tuple[str, str], Route] = {
             ("GET", "/.well-known/openid-configuration"): self.grants.discovery,
             ("GET", "/.well-known/jwks.json"): self.grants.jwks,
@@ -43,6 +47,10 @@ class LoginApp:
             ("POST", "/oauth/token"): self.grants.token,
             ("GET", "/userinfo"): self.grants.userinfo,
             ("POST", "/userinfo"): self.grants.userinfo,
+            ("GET", "/oidc/logout"): self.logout.oidc,
+            ("POST", "/oidc/logout"): self.logout.oidc,
+            ("GET", "/v2/logout"): self.logout.v2,
+            ("POST", "/oauth/revoke"): self.logout.revoke,
         }
         self._paths = {path for _, path in self._routes}
 
@@ -113,11 +121,17 @@ class LoginApp:
         return self.add_user(email, password)
 
     def add_application(
-        self, client_id: str, *, name: str, callbacks: list[str], client_secret: str | None
+        self,
+        client_id: str,
+        *,
+        name: str,
+        callbacks: list[str],
+        client_secret: str | None,
+        logout_urls: list[str] | None = None,
     ) -> None:
         with self.tenant.lock:
             self.tenant.login.applications[client_id] = Application(
-                client_id, name, list(callbacks), client_secret
+                client_id, name, list(callbacks), client_secret, list(logout_urls or [])
             )
             self.tenant.save()
 

@@ -57,6 +57,10 @@ class Grants:
                 "token_endpoint": f"{base}/oauth/token",
                 "userinfo_endpoint": f"{base}/userinfo",
                 "jwks_uri": f"{base}/.well-known/jwks.json",
+                # RP-Initiated Logout discovery: on by default for tenants created since
+                # 2023-11-14 (auth0.com/docs/authenticate/login/logout/log-users-out-of-auth0).
+                "end_session_endpoint": f"{base}/oidc/logout",
+                "revocation_endpoint": f"{base}/oauth/revoke",
                 "scopes_supported": list(SUPPORTED_SCOPES),
                 "response_types_supported": ["code"],
                 "response_modes_supported": ["query"],

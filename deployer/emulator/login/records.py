@@ -35,6 +35,8 @@ class Application:
     callbacks: list[str]
     # None: a public client (SPA, native), which must use PKCE at the token endpoint.
     client_secret: str | None = None
+    # Auth0's "Allowed Logout URLs": where /v2/logout and /oidc/logout may send the browser.
+    logout_urls: list[str] = field(default_factory=list)
 
 
 @dataclass
