@@ -17,6 +17,7 @@ from pathlib import Path
 from .config import Config, SecretRef, TenantConfig
 from .errors import ConfigError, Problem
 from .header import MIN_SECRET_LENGTH
+from .locks import locked
 
 LOCAL_DIR = ".deployer"
 GENERATED_BYTES = 32
@@ -157,7 +158,22 @@ def find_secrets(
     An unset variable that the config does name is a mistake to report, not to paper over.
     """
     store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
-    stored = store.load() if tenant.is_emulated else {}
+    if not (tenant.is_emulated and generate):
+        return _find(config, tenant, env, store, store.load() if tenant.is_emulated else {}, False)
+    # Load, generate what is missing, save: under the store's lock, so two processes starting
+    # at once agree on one value instead of each deploying its own.
+    with locked(store.path, what="the generated secrets"):
+        return _find(config, tenant, env, store, store.load(), True)
+
+
+def _find(
+    config: Config,
+    tenant: TenantConfig,
+    env: Environment,
+    store: LocalSecretStore,
+    stored: dict[str, str],
+    generate: bool,
+) -> dict[str, Found]:
     found: dict[str, Found] = {}
     changed = False
     for spec in config.manifest.secrets:

@@ -240,7 +240,8 @@ def start_demo(
                 f"cannot listen on {HOST}:{emulator_port} for the emulator: {exc.strerror or exc}"
             ) from None
         stops.append(server.stop)
-        # Deploys and plans go to this very instance, in process: one writer of the state file.
+        # The demo's own deploys and plans go to this very instance, in process. Other processes
+        # (a deploy meanwhile) share the state file under its lock; the emulator reloads it.
         ctx = dataclasses.replace(ctx, transports=lambda _tenant: emulator.transport())
 
         outcome = _deploy(ctx, tenant) if deploy else None
