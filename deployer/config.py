@@ -230,6 +230,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
             continue
         if manifest is not None:
             problems.extend(_check_secrets(doc, tenant, manifest))
+            problems.extend(_check_binding(doc, tenant, manifest))
         tenants[name] = tenant
 
     if not file.tenants:
@@ -256,7 +257,7 @@ def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
             problems.append(
                 doc.problem(
                     locate(("secrets", name)),
-                    f"the Action has no secret {name} (it takes: {', '.join(sorted(known))})",
+                    f"the Action has no secret {name!r} (it takes: {', '.join(sorted(known))})",
                 )
             )
     if tenant.emulator is None:
@@ -271,3 +272,20 @@ def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
                     )
                 )
     return problems
+
+
+def _check_binding(doc: Document, tenant: TenantConfig, manifest: Manifest) -> list[Problem]:
+    # Relative to itself would be a position no list can satisfy; the plan would only say
+    # "no action named ... is bound", which reads as if our Action were missing.
+    position = tenant.binding
+    anchor = position.before if isinstance(position, Before) else getattr(position, "after", None)
+    if anchor != manifest.name:
+        return []
+    word = "before" if isinstance(position, Before) else "after"
+    return [
+        doc.problem(
+            _locator(doc, tenant.name)(("binding",)),
+            f"{{{word}: {anchor}}} names this Action itself; name another post-login Action "
+            f"to run it {word}, or use first / last",
+        )
+    ]
