@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.project import Project
+from support.project import REPO, Project
 
 import deployer.targets
 import deployer.workflow
@@ -59,3 +59,25 @@ def test_a_non_utf8_saved_plan_is_refused_by_name(
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert str(plan) in result.output and "not UTF-8" in result.output
+
+
+def test_a_url_over_the_length_bound_is_refused_before_any_request(tmp_path: Path) -> None:
+    text = (CONFIGS / "url-with-space.yaml").read_text().replace("a ccept", "a" * 500_000)
+    big = tmp_path / "tenants.yaml"
+    big.write_text(text.replace("../../actions", str(REPO / "actions")))
+    with pytest.raises(ConfigError, match=r"tenants\.dev\.action\.terms\.url: is 500026 char"):
+        load_config(big)
+
+
+def test_a_rendered_action_over_auth0s_limit_is_refused_by_validate(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_request(monkeypatch)
+    project.template.write_text(project.template.read_text() + "\n//" + "x" * 110_000 + "\n")
+    for command in (["validate"], ["plan", "-t", "dev"]):
+        result = CliRunner().invoke(
+            cli, ["--config", str(project.tenants_file), *command], env=project.environ
+        )
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert "Auth0 accepts at most 102400" in result.output
