@@ -112,6 +112,9 @@ class TenantConfig(StrictModel):
     action: ActionParams
     secrets: dict[str, Secret] = Field(default_factory=dict)
     binding: Annotated[BindingPosition, BeforeValidator(_binding_shape)] = "last"
+    # The consent page's terms folder (<dir>/<version>.md), relative to tenants.yaml; only
+    # `validate` reads it, to warn about a version that page has no file for.
+    terms_dir: str | None = None
 
     @model_validator(mode="after")
     def _target(self) -> TenantConfig:
@@ -289,3 +292,29 @@ def _check_binding(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
             f"to run it {word}, or use first / last",
         )
     ]
+
+
+# What `deployer consent serve` and the demo show when no CONSENT_TERMS_DIR is given.
+SHIPPED_TERMS_DIR = Path(__file__).resolve().parent / "consent" / "terms"
+
+
+def missing_terms(config: Config, tenant: TenantConfig) -> str | None:
+    """A warning when the tenant's terms version has no file in its terms folder.
+
+    The folder is the tenant's `terms_dir`; without one, an emulated tenant's consent page is
+    the reference one with its shipped folder, and a tenant on Auth0 is not checked (its
+    consent page may live anywhere).
+    """
+    if tenant.terms_dir is not None:
+        folder = config.root / tenant.terms_dir
+    elif tenant.is_emulated:
+        folder = SHIPPED_TERMS_DIR
+    else:
+        return None
+    version = tenant.action.terms.version
+    if (folder / f"{version}.md").is_file():
+        return None
+    return (
+        f"terms version {version} has no file {version}.md in {folder}: the consent page "
+        "would answer users that the terms are temporarily unavailable"
+    )

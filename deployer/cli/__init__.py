@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..config import DEFAULT_CONFIG
+from ..config import DEFAULT_CONFIG, missing_terms
 from ..desired import desired_action
 from ..errors import DeployerError
 from ..saved import write_plan_file
@@ -213,6 +213,8 @@ def validate(ctx: click.Context, strict: bool) -> None:
         values, missing = missing_values(config, settings, env, generate=False)
         code = desired_action(config, settings, values, check=True).code
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
+        if (warning := missing_terms(config, settings)) is not None:
+            click.secho(f"    warning: {warning}", fg="yellow")
         if missing and not settings.is_emulated:
             not_ready += 1
             click.secho(f"    not ready to deploy from here ({len(missing)} not set):", fg="yellow")
