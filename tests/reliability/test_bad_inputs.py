@@ -81,3 +81,13 @@ def test_a_rendered_action_over_auth0s_limit_is_refused_by_validate(
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output
         assert "Auth0 accepts at most 102400" in result.output
+
+
+def test_an_auth0_message_ending_with_a_period_gets_no_second_one() -> None:
+    from auth0.management.core.api_error import ApiError
+
+    from deployer.client import explain
+
+    body = {"message": "An action with the name 'X' already exists.", "statusCode": 409}
+    text = str(explain(ApiError(status_code=409, body=body), "creating action 'X'"))
+    assert text.endswith("already exists.") and ".." not in text
