@@ -208,7 +208,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     try:
         manifest = load_manifest(path.parent / file.action)
     except ConfigError as exc:
-        problems.extend(exc.problems)
+        # A problem that names no file (the folder is missing) is located at `action:` here.
+        problems.extend(p if p.file else doc.problem(("action",), p.message) for p in exc.problems)
         manifest = None
 
     tenants: dict[str, TenantConfig] = {}

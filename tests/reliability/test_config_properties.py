@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.project import REPO
 
@@ -142,6 +142,10 @@ def test_the_valid_base_loads(folder: Path) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(content=documents)
+# The inputs of the issue, under the same deadline: the alias bomb, deep nesting, bad tags.
+@example(content=(Path(__file__).parents[1] / "configs" / "alias-bomb.yaml").read_bytes())
+@example(content=b"tenants: " + b"[" * 5000 + b"]" * 5000)
+@example(content=b"a: &a [*a]\ntenants: {x: !!int abc, y: !!timestamp notadate, <<: {}}")
 def test_any_input_gives_a_config_or_a_located_error(folder: Path, content: bytes) -> None:
     path = folder / "tenants.yaml"
     path.write_bytes(content)
