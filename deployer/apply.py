@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
 from .errors import BuildFailedError, ConcurrentChangeError, RefusedError, WaitTimeoutError
-from .header import without_provenance
+from .header import parse_header, without_provenance
 from .plan import (
     BindAction,
     CreateAction,
@@ -228,9 +228,39 @@ def _wait_deployed(
         live = client.get_action(action_id)
         if _deployed(live, desired, number):
             return None
+        _check_not_overtaken(live, desired, number)
         return f"version {number or '?'} not live yet"
 
     waiter.until("waiting for the deploy to settle", waiter.waits.deploy_timeout, check)
+
+
+def _check_not_overtaken(live: LiveAction, desired: DesiredAction, number: int | None) -> None:
+    """While our version settles: stop at once if another deploy went past it.
+
+    A newer version than ours deployed, or the draft no longer ours, means someone else is
+    deploying this Action; waiting out the timeout would only end in advice to deploy again,
+    which would overwrite their version. Say who won and leave the choice to a person.
+    """
+    newer = (
+        number is not None and live.deployed_version is not None and live.deployed_version > number
+    )
+    moved = without_provenance(live.code) != without_provenance(desired.code)
+    if not newer and not moved:
+        return
+    header = parse_header((live.deployed_code or live.code) if newer else live.code)
+    who = f"commit {header.commit[:12]}" if header and header.commit else "an unknown source"
+    if header and header.commit and header.dirty:
+        who += " (with local changes)"
+    if newer:
+        what = f"version {live.deployed_version} (from {who}) was deployed over ours ({number})"
+    else:
+        what = f"the draft was replaced (now from {who}, updated {live.updated_at})"
+    raise ConcurrentChangeError(
+        f"{desired.tenant}: another deploy overtook this one: {what} while ours was settling. "
+        f"It is left as it is; `deployer plan --tenant {desired.tenant}` shows how it differs "
+        "from this checkout, and whether to deploy is for you and the other deploy's owner "
+        "to decide."
+    )
 
 
 def _bind(

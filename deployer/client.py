@@ -72,7 +72,8 @@ def explain(exc: ApiError, what: str) -> Auth0Error:
         hint = " Actions are not enabled on this tenant."
     elif status == 429:
         hint = " Auth0's rate limit held for longer than this tool waits; try again shortly."
-    text = f"{what}: Auth0 answered {status}: {message}.{hint}"
+    # Auth0's messages usually end with a period already; one, not "..".
+    text = f"{what}: Auth0 answered {status}: {str(message).rstrip('.')}.{hint}"
     return Auth0Error(text, status=status, error_code=str(code) if code else None)
 
 

@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from .errors import ConfigError, Problem
 from .manifest import BUILTIN_ACTION, Manifest, load_manifest
 from .params import ActionParams, StrictModel, is_loopback_host
-from .state import BindingPosition
+from .state import Before, BindingPosition
 from .validation import problems_from_validation
 from .yamlsource import Document, PathKey, load_yaml
 
@@ -125,6 +125,9 @@ class TenantConfig(StrictModel):
     action: ActionParams
     secrets: dict[str, Secret] = Field(default_factory=dict)
     binding: Annotated[BindingPosition, BeforeValidator(_binding_shape)] = "last"
+    # The consent page's terms folder (<dir>/<version>.md), relative to tenants.yaml; only
+    # `validate` reads it, to warn about a version that page has no file for.
+    terms_dir: str | None = None
 
     @model_validator(mode="after")
     def _target(self) -> TenantConfig:
@@ -219,7 +222,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
         action_dir = BUILTIN_ACTION if file.action is None else path.parent / file.action
         manifest = load_manifest(action_dir)
     except ConfigError as exc:
-        problems.extend(exc.problems)
+        # A problem that names no file (the folder is missing) is located at `action:` here.
+        problems.extend(p if p.file else doc.problem(("action",), p.message) for p in exc.problems)
         manifest = None
 
     tenants: dict[str, TenantConfig] = {}
@@ -228,6 +232,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
         if tenant is not None:
             if manifest is not None:
                 problems.extend(_check_secrets(doc, tenant, manifest))
+                problems.extend(_check_binding(doc, tenant, manifest))
             tenants[name] = tenant
 
     if not file.tenants:
@@ -284,7 +289,7 @@ def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
             problems.append(
                 doc.problem(
                     locate(("secrets", name)),
-                    f"the Action has no secret {name} (it takes: {', '.join(sorted(known))})",
+                    f"the Action has no secret {name!r} (it takes: {', '.join(sorted(known))})",
                 )
             )
     if tenant.emulator is None:
@@ -299,3 +304,48 @@ def _check_secrets(doc: Document, tenant: TenantConfig, manifest: Manifest) -> l
                     )
                 )
     return problems
+
+
+def _check_binding(doc: Document, tenant: TenantConfig, manifest: Manifest) -> list[Problem]:
+    # Relative to itself would be a position no list can satisfy; the plan would only say
+    # "no action named ... is bound", which reads as if our Action were missing.
+    position = tenant.binding
+    anchor = position.before if isinstance(position, Before) else getattr(position, "after", None)
+    if anchor != manifest.name:
+        return []
+    word = "before" if isinstance(position, Before) else "after"
+    return [
+        doc.problem(
+            _locator(doc, tenant.name)(("binding",)),
+            f"{{{word}: {anchor}}} names this Action itself; name another post-login Action "
+            f"to run it {word}, or use first / last",
+        )
+    ]
+
+
+# What `deployer consent serve` and the demo show when no CONSENT_TERMS_DIR is given.
+SHIPPED_TERMS_DIR = Path(__file__).resolve().parent / "consent" / "terms"
+
+
+def missing_terms(config: Config, tenant: TenantConfig) -> str | None:
+    """A warning when the tenant's terms version has no file in its terms folder.
+
+    The folder is the tenant's `terms_dir`; without one, an emulated tenant's consent page is
+    the demo's (terms/ beside tenants.yaml, else the shipped folder), and a tenant on Auth0 is
+    not checked (its consent page may live anywhere).
+    """
+    if tenant.terms_dir is not None:
+        folder = config.root / tenant.terms_dir
+    elif tenant.is_emulated:
+        # What the demo serves: `deployer init`'s terms/ beside tenants.yaml, else the example.
+        own = config.root / "terms"
+        folder = own if own.is_dir() else SHIPPED_TERMS_DIR
+    else:
+        return None
+    version = tenant.action.terms.version
+    if (folder / f"{version}.md").is_file():
+        return None
+    return (
+        f"terms version {version} has no file {version}.md in {folder}: the consent page "
+        "would answer users that the terms are temporarily unavailable"
+    )

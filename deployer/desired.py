@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .config import Config, TenantConfig
-from .header import Header, fingerprint
+from .errors import RenderError
+from .header import MAX_CODE_BYTES, Header, fingerprint
 from .render import check_syntax, render_action
 from .secret import Secret
 from .state import Dependency, DesiredAction
@@ -38,6 +39,12 @@ def desired_action(
         tenant=tenant.name, action=manifest.name, fingerprints=prints, commit=commit, dirty=dirty
     )
     code = render_action(manifest, tenant.action, header)
+    size = len(code.encode())
+    if size > MAX_CODE_BYTES:
+        raise RenderError(
+            f"{tenant.name}: the rendered Action is {size} bytes; Auth0 accepts at most "
+            f"{MAX_CODE_BYTES} (100 kB): shorten the parameters or the template"
+        )
     if check:
         check_syntax(code, name=tenant.name)
     return DesiredAction(

@@ -18,6 +18,11 @@ _DATA_PREFIX = "// auth0-terms-deployer: "
 FORMAT_VERSION = 1
 # A fingerprint is offline-guessable if the value is; values shorter than this are refused.
 MIN_SECRET_LENGTH = 32
+# Auth0's own bounds, checked here so that a plan refuses what the API would refuse at write
+# time: "each secret value [may have] a maximum length of 4096 characters", "each Action should
+# not exceed 100 kB" (https://auth0.com/docs/customize/actions/limitations).
+MAX_SECRET_LENGTH = 4096
+MAX_CODE_BYTES = 100 * 1024
 FINGERPRINT_HEX_CHARS = 16
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import unicodedata
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -47,6 +48,22 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+# The Action appends a signed session token (~1 kB) and state to this address; with both, stay
+# under the ~2 kB URLs that every browser, proxy and log pipeline handles. Our bound, not Auth0's.
+MAX_URL_LENGTH = 2000
+
+
+def _refuse_invisible(value: str) -> None:
+    """Whitespace and control or format characters in an address: a browser would strip, encode
+    or choke on them, and a CR/LF in a redirect is a header-injection shape. Never allowed."""
+    for index, char in enumerate(value):
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Zs"):
+            raise ValueError(
+                f"must not contain whitespace or control characters "
+                f"({unicodedata.name(char, repr(char))} at character {index + 1})"
+            )
+
+
 def _host_is_forbidden(host: str) -> bool:
     host = host.lower().rstrip(".")
     return any(host == h or host.endswith("." + h) for h in FORBIDDEN_CLAIM_HOSTS)
@@ -59,6 +76,9 @@ class Terms(StrictModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
+        if len(url) > MAX_URL_LENGTH:
+            raise ValueError(f"is {len(url)} characters long; at most {MAX_URL_LENGTH}")
+        _refuse_invisible(url)
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("must be an absolute https:// URL")
@@ -77,6 +97,9 @@ class Claims(StrictModel):
     @field_validator("namespace")
     @classmethod
     def _check_namespace(cls, ns: str) -> str:
+        if len(ns) > MAX_URL_LENGTH:
+            raise ValueError(f"is {len(ns)} characters long; at most {MAX_URL_LENGTH}")
+        _refuse_invisible(ns)
         if ns.lower().startswith("urn:"):
             if ns.lower().startswith("urn:auth0"):
                 raise ValueError("urn:auth0 is reserved by Auth0; claims under it are dropped")

@@ -177,11 +177,13 @@ def load_plan(path: Path) -> SavedPlan:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError([Problem(f"plan file not found: {path}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+    except UnicodeDecodeError as exc:
         raise ConfigError(
-            [Problem(f"cannot read the plan file: {reason}", file=str(path))]
+            [Problem(f"not a plan file: not UTF-8 text (at byte {exc.start})", file=str(path))]
         ) from None
+    except OSError as exc:
+        reason = f"cannot read the plan file: {exc.strerror}"
+        raise ConfigError([Problem(reason, file=str(path))]) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [Problem(f"not a plan file: {exc.msg}", file=str(path), line=exc.lineno)]

@@ -7,20 +7,62 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import secrets as random
 import stat
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, SecretRef, TenantConfig
 from .errors import ConfigError, Problem
-from .header import MIN_SECRET_LENGTH
+from .header import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
+from .locks import locked
 from .secret import Secret
 
 LOCAL_DIR = ".deployer"
 GENERATED_BYTES = 32
+
+
+# A value's strength, estimated from the value alone, by two documented rules that only catch
+# the obviously weak (they cannot see that a value is a dictionary word or was leaked):
+# - its empirical Shannon entropy per character (-sum p*log2 p over the frequencies of its
+#   characters) times its length, at least 64 bits: 32 x 'a' scores 0, a generated value about
+#   200; random values of the minimum length score well above (32 random digits at least ~78,
+#   32 random hex digits ~90, in 100 000 draws each);
+# - it is not one short part repeated ("password" x 4, "0123456789" x 4), which the entropy
+#   per character cannot see.
+MIN_SECRET_BITS = 64
+
+
+def estimated_bits(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return max(0.0, -sum(c * math.log2(c / n) for c in counts.values())) if n else 0.0
+
+
+def _repeats(value: str) -> bool:
+    n = len(value)
+    return any(value == (value[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why `value` is not fit as a secret (never quoting it), or None."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is too short ({len(value)} characters; at least {MIN_SECRET_LENGTH})"
+    if len(value) > MAX_SECRET_LENGTH:
+        return f"is too long ({len(value)} characters; Auth0 takes at most {MAX_SECRET_LENGTH})"
+    bits = estimated_bits(value)
+    if bits < MIN_SECRET_BITS:
+        return (
+            f"is too predictable (about {bits:.0f} bits by the spread of its characters; "
+            f"at least {MIN_SECRET_BITS})"
+        )
+    if _repeats(value):
+        return "is too predictable (one short part repeated)"
+    return None
 
 
 def generate_secret() -> str:
@@ -161,7 +203,22 @@ def find_secrets(
     An unset variable that the config does name is a mistake to report, not to paper over.
     """
     store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
-    stored = store.load() if tenant.is_emulated else {}
+    if not (tenant.is_emulated and generate):
+        return _find(config, tenant, env, store, store.load() if tenant.is_emulated else {}, False)
+    # Load, generate what is missing, save: under the store's lock, so two processes starting
+    # at once agree on one value instead of each deploying its own.
+    with locked(store.path, what="the generated secrets"):
+        return _find(config, tenant, env, store, store.load(), True)
+
+
+def _find(
+    config: Config,
+    tenant: TenantConfig,
+    env: Environment,
+    store: LocalSecretStore,
+    stored: dict[str, str],
+    generate: bool,
+) -> dict[str, Found]:
     found: dict[str, Found] = {}
     changed = False
     for spec in config.manifest.secrets:
@@ -199,11 +256,11 @@ def resolve_secrets(
                 problems.append(
                     Problem(f"secret {spec.name} is not set: it comes from {where}", field=field)
                 )
-        elif len(value) < MIN_SECRET_LENGTH:
+        elif (why := secret_weakness(value.reveal())) is not None:
             problems.append(
                 Problem(
-                    f"secret {spec.name} from {source} is too short ({len(value)} characters; "
-                    f"at least {MIN_SECRET_LENGTH}): make one with `deployer secrets generate`",
+                    f"secret {spec.name} from {source} {why}: make one with "
+                    "`deployer secrets generate`",
                     field=field,
                 )
             )

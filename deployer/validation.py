@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from .errors import Problem
 from .params import StrictModel
-from .yamlsource import Document, PathKey
+from .yamlsource import Document, PathKey, dotted
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "dict", "list", "tuple"}
 
@@ -33,6 +34,8 @@ def _message(error: dict[str, object]) -> str:
     if kind == "missing":
         return "required, but missing"
     msg = str(error.get("msg", "invalid value"))
+    # "a valid dictionary or instance of SecretRef": the class name means nothing to a user.
+    msg = re.sub(r" or instance of \w+$", "", msg)
     # pydantic prefixes messages raised by our validators with "Value error, ".
     return msg.removeprefix("Value error, ")
 
@@ -56,9 +59,11 @@ def problems_from_validation(
         loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
         where = locate(loc) if locate else (*base, *loc)
         mark = doc.mark(where)
-        # A value inherited from `defaults` is wrong for every tenant: name it once, there.
-        prefix = ("defaults",) if where[:1] == ("defaults",) else (field_prefix or base)
-        field = ".".join(str(p) for p in (*prefix, *loc))
+        # A tenant's value inherited from `defaults` is wrong for every tenant: name it once,
+        # there. (Without field_prefix the data is the file itself: `loc` is the whole path.)
+        inherited = field_prefix is not None and where[:1] == ("defaults",)
+        prefix = ("defaults",) if inherited else (field_prefix or base)
+        field = dotted((*prefix, *loc))
         problem = Problem(
             message=_message(dict(error)),
             file=doc.file,

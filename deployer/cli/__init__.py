@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..config import DEFAULT_CONFIG
+from ..config import DEFAULT_CONFIG, missing_terms
 from ..desired import desired_action
 from ..errors import DeployerError
 from ..saved import write_plan_file
@@ -247,6 +247,8 @@ def validate(ctx: click.Context, strict: bool) -> None:
             missing = [p for p in missing if p.field in named or (p.field or "").startswith(creds)]
         code = desired_action(config, settings, values, check=True).code
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
+        if (warning := missing_terms(config, settings)) is not None:
+            click.secho(f"    warning: {warning}", fg="yellow")
         if missing:
             not_ready += 1
             # Each line says what is wrong: not set, too short, not a key of that kind.

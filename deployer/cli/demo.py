@@ -108,8 +108,8 @@ def demo(
         click.echo(f"  tenant        {running.emulator_url}  ({tenant}, the embedded emulator)")
         click.echo(f"  consent page  {running.consent_url}")
         _nextjs_lines(running)
-        click.echo(f"  state         {running.emulator.state_path}  (written by this demo only:")
-        click.echo("                stop it before running `deployer deploy` on this tenant)")
+        click.echo(f"  state         {running.emulator.state_path}  (shared under a lock: a")
+        click.echo("                `deployer deploy` to this tenant meanwhile is served here too)")
         click.echo("Press Ctrl-C to stop.")
         _wait_for_stop()
     finally:

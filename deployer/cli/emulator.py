@@ -123,48 +123,53 @@ def serve_command(
         seed=seed,
     )
     tenant = Emulator(settings, state_path=None if memory else state)
-    try:
-        server = serve(tenant, host=host, port=port, tls=tls)
-    except (OSError, ValueError) as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
-    click.echo(f"Auth0 emulator listening on {server.url}")
-    click.echo(f"  token endpoint  {server.url}/oauth/token")
-    click.echo(f"  audience        {server.url}/api/v2/")
-    click.echo(f"  client_id       {DEFAULT_CLIENT_ID}")
-    click.echo(f"  client_secret   {DEFAULT_CLIENT_SECRET}   (public local credential)")
-    click.echo(f"  scopes          {' '.join(DEFAULT_SCOPES)}")
-    click.echo(f"  state           {'memory only' if memory else state}")
-    if server.ca_path is not None:
-        click.echo(f"  CA certificate  {server.ca_path.resolve()}")
-        click.echo(
-            f"  try: curl --cacert {server.ca_path} {server.url}/oauth/token "
-            f"-d grant_type=client_credentials -d client_id={DEFAULT_CLIENT_ID} "
-            f"-d client_secret={DEFAULT_CLIENT_SECRET} -d audience={server.url}/api/v2/"
-        )
-    click.echo(f"  login           {server.url}/.well-known/openid-configuration")
-    if seed_demo:
-        demo = seed_demo_user(tenant.login)
-        click.echo(f"  demo user       {demo.email}  password {demo.password}  (new each start)")
-        click.echo(
-            f"  demo app        client_id {demo.client_id}  client_secret "
-            f"{demo.client_secret} (public local credential)"
-        )
-        click.echo(f"  demo callback   {demo.callback}")
-        click.echo(f"  log in at       {demo.authorize_url(server.url)}")
-    click.echo("Press Ctrl-C to stop.")
-
+    # Ctrl-C and SIGTERM only set an event, and from before the first line is printed: a
+    # signal sent as soon as the address appears (a script, a test) stops the server cleanly,
+    # instead of raising KeyboardInterrupt wherever the main thread happens to be.
     stopping = threading.Event()
 
-    def on_term(_signum: int, _frame: FrameType | None) -> None:
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stopping.set()
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stopping.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        try:
+            server = serve(tenant, host=host, port=port, tls=tls)
+        except (OSError, ValueError) as error:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+        try:
+            click.echo(f"Auth0 emulator listening on {server.url}")
+            click.echo(f"  token endpoint  {server.url}/oauth/token")
+            click.echo(f"  audience        {server.url}/api/v2/")
+            click.echo(f"  client_id       {DEFAULT_CLIENT_ID}")
+            click.echo(f"  client_secret   {DEFAULT_CLIENT_SECRET}   (public local credential)")
+            click.echo(f"  scopes          {' '.join(DEFAULT_SCOPES)}")
+            click.echo(f"  state           {'memory only' if memory else state}")
+            if server.ca_path is not None:
+                click.echo(f"  CA certificate  {server.ca_path.resolve()}")
+                click.echo(
+                    f"  try: curl --cacert {server.ca_path} {server.url}/oauth/token "
+                    f"-d grant_type=client_credentials -d client_id={DEFAULT_CLIENT_ID} "
+                    f"-d client_secret={DEFAULT_CLIENT_SECRET} -d audience={server.url}/api/v2/"
+                )
+            click.echo(f"  login           {server.url}/.well-known/openid-configuration")
+            if seed_demo:
+                demo = seed_demo_user(tenant.login)
+                click.echo(
+                    f"  demo user       {demo.email}  password {demo.password}  (new each start)"
+                )
+                click.echo(
+                    f"  demo app        client_id {demo.client_id}  client_secret "
+                    f"{demo.client_secret} (public local credential)"
+                )
+                click.echo(f"  demo callback   {demo.callback}")
+                click.echo(f"  log in at       {demo.authorize_url(server.url)}")
+            click.echo("Press Ctrl-C to stop.")
+            while not stopping.wait(0.5):
+                pass
+        finally:
+            server.stop()
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo("Emulator stopped.")

@@ -30,6 +30,7 @@ from .tokens import (
     csrf_matches,
     csrf_token,
     is_csrf_nonce,
+    is_safe_version,
     mint_answer,
     new_csrf_nonce,
     verify_session,
@@ -127,6 +128,12 @@ _FORGED = _Problem(
     "The answer did not come from this page in this browser. Cookies must be enabled.",
     "Go back to the terms page, reload it, and answer again; or sign in again.",
 )
+_TERMS_MISSING = _Problem(
+    503,
+    "The terms are temporarily unavailable",
+    "The terms you are asked to accept can’t be shown right now.",
+    "Please try again in a few minutes.",
+)
 _UNAVAILABLE = _Problem(
     500,
     "The terms are not available",
@@ -180,6 +187,24 @@ class _App:
         log.info("refused a request: %s", refusal.value)
         return self._problem(request, _EXPIRED if refusal is Refusal.EXPIRED else _INVALID)
 
+    def _terms_path(self, version: str) -> Path | None:
+        """The file of a version from a verified token; a malformed version is refused."""
+        if not is_safe_version(version):
+            raise TokenRefused(Refusal.UNKNOWN_VERSION)
+        return terms_file(self.settings.terms_dir, version)
+
+    def _terms_missing(self, request: Request, version: str) -> Response:
+        # A valid token for a version this page has no file for: the Action was deployed with
+        # terms that were not published here. The operator's mistake, not the user's: an
+        # ERROR with the version (safe to log: checked above), and a page saying to come back.
+        log.error(
+            "no terms file for version %s in %s: publish %s.md there",
+            version,
+            self.settings.terms_dir,
+            version,
+        )
+        return self._problem(request, _TERMS_MISSING)
+
     @staticmethod
     def _cookie_name(request: Request) -> str:
         return CSRF_COOKIE_HTTPS if request.url.scheme == "https" else CSRF_COOKIE
@@ -189,11 +214,11 @@ class _App:
         try:
             token, state = _single(query, "session_token"), _single(query, "state")
             session = verify_session(self.settings, token, state)
-            path = terms_file(self.settings.terms_dir, session.terms_version)
-            if path is None:
-                raise TokenRefused(Refusal.UNKNOWN_VERSION)
+            path = self._terms_path(session.terms_version)
         except TokenRefused as exc:
             return self._refused(request, exc.refusal)
+        if path is None:
+            return self._terms_missing(request, session.terms_version)
         try:
             terms_html = render_terms(path)
         except (OSError, UnicodeDecodeError) as exc:
@@ -245,10 +270,11 @@ class _App:
             return self._problem(request, _FORGED)
         try:
             session = verify_session(self.settings, token, state)
-            if terms_file(self.settings.terms_dir, session.terms_version) is None:
-                raise TokenRefused(Refusal.UNKNOWN_VERSION)
+            path = self._terms_path(session.terms_version)
         except TokenRefused as exc:
             return self._refused(request, exc.refusal)
+        if path is None:
+            return self._terms_missing(request, session.terms_version)
         if decision not in ("accept", "decline"):
             log.info("refused an answer: no decision")
             return self._problem(request, _INVALID)

@@ -219,7 +219,8 @@ def start_demo(
         stops.append(server.stop)
         if next_app is not None:  # browsers and the SDK reach it by name (see nextjs.py)
             emulator.login.tenant.public_url = f"https://localhost:{server.port}"
-        # Deploys and plans go to this very instance, in process: one writer of the state file.
+        # The demo's own deploys and plans go to this very instance, in process. Other processes
+        # (a deploy meanwhile) share the state file under its lock; the emulator reloads it.
         ctx = dataclasses.replace(ctx, transports=lambda _tenant: emulator.transport())
 
         if deploy:

@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ..locks import FileLock
 from . import credentials, storage
 from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
 from .login.app import LoginApp
@@ -64,13 +66,15 @@ class Emulator:
         self.domain = domain
         self.state_path = state_path
         self._clock = clock or time.time
-        self._lock = threading.RLock()
-        loaded = storage.load(state_path) if state_path is not None else None
-        self.state = loaded or TenantState(signing_key=secrets.token_hex(32))
-        default = ClientSpec(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-        self.state.clients.setdefault(default.client_id, default)
-        for client in self.settings.clients:
-            self.state.clients[client.client_id] = client
+        # With a state file, other processes may write it too (a second deploy, the demo):
+        # every request holds the file's lock and starts from the file's latest content.
+        self._lock: AbstractContextManager[Any] = (
+            FileLock(state_path, what="the emulated tenant's state", on_acquire=self._refresh)
+            if state_path is not None
+            else threading.RLock()
+        )
+        self._signature: storage.Signature | None = None
+        self.state = TenantState(signing_key=secrets.token_hex(32))
         self.api = ManagementApi(self.state, self.settings)
         self.login = LoginApp(
             Tenant(self.state, self.api, self._lock, self._clock, self._save, domain)
@@ -87,7 +91,28 @@ class Emulator:
             else None
         )
         self._log: list[RequestLogEntry] = []
-        self._save()
+        with self._lock:  # loads the state file, if there is one (_refresh)
+            self._add_clients()
+            self._save()
+
+    def _add_clients(self) -> None:
+        default = ClientSpec(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        self.state.clients.setdefault(default.client_id, default)
+        for client in self.settings.clients:
+            self.state.clients[client.client_id] = client
+
+    def _refresh(self) -> None:
+        """Under the file lock: take the file's content if another process replaced it."""
+        assert self.state_path is not None
+        now = storage.signature(self.state_path)
+        if now is None or now == self._signature:
+            return
+        loaded = storage.load(self.state_path)
+        if loaded is not None:
+            # In place: the management API and the login flow hold this very object.
+            vars(self.state).update(vars(loaded))
+            self._add_clients()
+        self._signature = now
 
     # -- the server ---------------------------------------------------------------------
 
@@ -387,6 +412,7 @@ class Emulator:
     def _save(self) -> None:
         if self.state_path is not None:
             storage.save(self.state, self.state_path)
+            self._signature = storage.signature(self.state_path)
 
 
 class EmulatorTransport(httpx.BaseTransport):

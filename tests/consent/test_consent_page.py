@@ -176,11 +176,6 @@ BAD_REQUESTS = [
         id="version-number",
     ),
     pytest.param(
-        lambda k: (session_token(k.current, terms_version="2030-01-01"), STATE),
-        "invalid",
-        id="unknown-version",
-    ),
-    pytest.param(
         lambda k: (session_token(k.current, terms_version="../outside"), STATE),
         "invalid",
         id="version-path-traversal",
@@ -249,6 +244,21 @@ def test_bad_requests_get_an_error_page_and_never_the_terms(
     for echoed in (token, state, USER_ID, "evil", "outside", "2030-01-01"):
         if echoed:
             assert echoed not in page.text
+
+
+def test_a_version_with_no_terms_file_is_an_operator_error(
+    client: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A valid token for terms nobody published here: 503 for the user, ERROR for the operator."""
+    token = session_token(keys.current, terms_version="2030-01-01")
+    with caplog.at_level("INFO", logger="consent"):
+        page = _get(client, token)
+    assert page.status_code == 503
+    assert "<h1>The terms are temporarily unavailable</h1>" in page.text
+    assert "try again in a few minutes" in page.text
+    assert "<form" not in page.text and token not in page.text
+    (record,) = [r for r in caplog.records if r.name == "consent"]
+    assert record.levelname == "ERROR" and "2030-01-01" in record.getMessage()
 
 
 def test_repeated_parameters_are_refused(client: TestClient, keys: Keys) -> None:

@@ -87,7 +87,8 @@ def test_failed_write_keeps_the_previous_state(
     monkeypatch.undo()
 
     assert state.read_bytes() == before
-    assert list(tmp_path.iterdir()) == [state]  # no temp file left behind
+    # No temp file left behind (the lock file stays: deployer/locks.py).
+    assert sorted(tmp_path.iterdir()) == [state, tmp_path / "state.json.lock"]
     names = [a.name for a in Emulator(settings, state_path=state).state.actions.values()]
     assert names == ["before"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..management import ManagementApi
@@ -18,7 +19,8 @@ class Tenant:
     state: TenantState
     api: ManagementApi
     # The emulator's lock: held for reads and writes of the state, never while an Action runs.
-    lock: threading.RLock
+    # (a deployer.locks.FileLock when the state is in a file other processes share)
+    lock: AbstractContextManager[Any]
     clock: Callable[[], float]
     save: Callable[[], None]
     domain: str

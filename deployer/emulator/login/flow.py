@@ -15,7 +15,17 @@ from .crypto import check_password, digest, hash_password, new_credential
 from .pages import error_page, login_page
 from .pipeline import Pipeline
 from .records import AuthRequest, Grant, Session, Transaction
-from .web import SESSION_COOKIE, Answer, Request, page, redirect, session_cookie, with_query
+from .web import (
+    BROWSER_COOKIE,
+    SESSION_COOKIE,
+    Answer,
+    Request,
+    browser_cookie,
+    page,
+    redirect,
+    session_cookie,
+    with_query,
+)
 
 PROTOCOL = "oidc-basic-profile"
 SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
@@ -85,11 +95,20 @@ class Flow:
             return self._start(txn)
         if "none" in prompt:
             return fail("login_required", "Login required")
+        # The login is bound to this browser, as Auth0 binds its transaction (`state`) to the
+        # browser with a cookie set here: a form posted by another browser, or from another site
+        # with an attacker-started login, does not match. UNCONFIRMED: Auth0's cookie name and
+        # the status and page of its refusal (here 403 and "Login refused").
+        browser, headers = req.cookie(BROWSER_COOKIE), {}
+        if not browser or len(browser) > 128:
+            browser = new_credential()
+            headers = browser_cookie(browser, secure=self._tenant.secure)
+        txn.browser = digest(browser)
         with self._tenant.lock:
             self._tenant.login.forget_expired(now)
             self._tenant.login.transactions[txn.id] = txn
             self._tenant.save()
-        return page(200, login_page(transaction=txn.id, client_name=app.name))
+        return page(200, login_page(transaction=txn.id, client_name=app.name), headers)
 
     def _session(self, req: Request) -> Session | None:
         cookie = req.cookie(SESSION_COOKIE)
@@ -112,6 +131,16 @@ class Flow:
             stored = user.password_hash if user is not None else _dummy_hash()
         if txn is None or app is None:
             return _refused("Login expired", "This login has expired. Start again from the app.")
+        browser = req.cookie(BROWSER_COOKIE)
+        if txn.browser is None or browser is None or digest(browser) != txn.browser:
+            return page(
+                403,
+                error_page(
+                    "Login refused",
+                    "This login was started in another browser or from another site. "
+                    "Start again from the app.",
+                ),
+            )
         # scrypt runs outside the lock: it is slow on purpose.
         if not check_password(req.form.get("password", ""), stored) or user is None:
             html = login_page(

@@ -71,6 +71,8 @@ class Transaction:
     access_claims: JSON = field(default_factory=dict)
     # True when the user typed a password in this login: a session starts once it succeeds.
     new_session: bool = False
+    # Digest of the browser cookie of the browser that started it: the form must come from it.
+    browser: str | None = None
 
 
 @dataclass

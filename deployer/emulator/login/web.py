@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 Answer = tuple[int, dict[str, str], bytes]
 
 SESSION_COOKIE = "auth0_emulator_session"
+# Ties a login form to the browser that started the login (see Flow.authorize).
+BROWSER_COOKIE = "auth0_emulator_browser"
 # Pages only carry their own inline style; nothing else may load, and nobody may frame them.
 _PAGE_HEADERS = {
     "content-type": "text/html; charset=utf-8",
@@ -94,3 +96,10 @@ def session_cookie(value: str, *, secure: bool, max_age: int) -> dict[str, str]:
     # the application, not on cross-site POSTs or in frames.
     flags = f"Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
     return {"set-cookie": f"{SESSION_COOKIE}={value}; {flags}"}
+
+
+def browser_cookie(value: str, *, secure: bool) -> dict[str, str]:
+    # A browser-session cookie (no Max-Age). SameSite=Lax: a cross-site POST to /u/login does
+    # not carry it, so a form posted from another site finds no browser to match.
+    flags = "Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+    return {"set-cookie": f"{BROWSER_COOKIE}={value}; {flags}"}
