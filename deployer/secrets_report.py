@@ -21,6 +21,7 @@ import click
 from .header import MIN_SECRET_LENGTH, fingerprint
 from .manifest import SecretSpec
 from .secret import Secret
+from .sources import secret_weakness
 from .state import LiveAction
 
 JSON_FORMAT_VERSION = 1
@@ -39,6 +40,7 @@ class Status(Enum):
     NOT_DEPLOYED = "not deployed"
     MISSING_LOCALLY = "missing locally"
     TOO_SHORT = "too short"
+    WEAK = "weak"  # long enough, but predictable (or longer than Auth0 takes)
     UNKNOWN_TO_CONFIG = "unknown to config"
     NOT_SET = "not set"  # an optional secret set nowhere: nothing to do
     TO_BE_REMOVED = "to be removed"  # optional, unset here, still live: the next deploy drops it
@@ -63,6 +65,8 @@ _HINTS = {
     "by `deployer plan` or `deployer deploy`)",
     Status.TOO_SHORT: f"too short: values need at least {MIN_SECRET_LENGTH} characters; make "
     "one with `deployer secrets generate`",
+    Status.WEAK: "weak: the value is too predictable (or longer than Auth0 takes); make one "
+    "with `deployer secrets generate`",
     Status.UNKNOWN_TO_CONFIG: "unknown to config: live only; deploys keep it, "
     "`deployer deploy --prune-secrets` deletes it",
     Status.TO_BE_REMOVED: "to be removed: unset here but still live; the next deploy removes it",
@@ -145,6 +149,8 @@ def build_report(
                 status = Status.TO_BE_REMOVED if deployed else Status.NOT_SET
         elif len(secret) < MIN_SECRET_LENGTH:
             status = Status.TOO_SHORT
+        elif secret_weakness(secret.reveal()) is not None:
+            status = Status.WEAK
         elif not live.checked:
             status = Status.NOT_CHECKED
         elif deployed is None:
@@ -214,6 +220,8 @@ def _local_cell(row: SecretRow) -> str:
         return "missing" if row.required else "not set"
     if not row.long_enough:
         return f"too short ({row.length} < {MIN_SECRET_LENGTH})"
+    if row.status is Status.WEAK:
+        return "weak"
     return "ok"
 
 

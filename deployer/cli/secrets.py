@@ -31,7 +31,7 @@ JSON (--output json), format_version 1; never a value, whatever the flags:
        "local": {"present": bool, "length": int|null, "long_enough": bool},
        "live": {"present": bool, "updated_at": "..."|null} | null (not checked),
        "status": "in_sync"|"differs"|"unknown"|"not_deployed"|"missing_locally"
-                 |"too_short"|"unknown_to_config"|"not_set"|"to_be_removed"
+                 |"too_short"|"weak"|"unknown_to_config"|"not_set"|"to_be_removed"
                  |"not_checked"}],
      "exit_code": 0|1|2}]}"""
 
@@ -101,8 +101,8 @@ def secrets(
     what this tool sent): compare the LIVE update times.
 
     Status: in sync, differs, unknown (the live code has no fingerprint for it), not deployed,
-    missing locally, too short, unknown to config (live only), not set (optional, set
-    nowhere), to be removed (optional, unset here, still live), not checked.
+    missing locally, too short, weak (predictable), unknown to config (live only), not set
+    (optional, set nowhere), to be removed (optional, unset here, still live), not checked.
 
     Exit code: 0 when every secret is in sync (or an optional one is set nowhere); 2 when any
     other status needs a look (missing, too short, differs, ...); 1 when a tenant could not be

@@ -237,6 +237,16 @@ def test_too_short_is_reported_with_its_length(run: Runner) -> None:
     assert "short-value" not in result.output
 
 
+def test_a_predictable_value_is_reported_weak(run: Runner) -> None:
+    weak = "a" * 40
+    result = run("secrets", "-t", "dev", env={"DEV_RECORD_KEY": weak})
+    assert result.exit_code == 2
+    assert rows(result)["TERMS_RECORD_KEY"][2] == "weak"
+    assert rows(result)["TERMS_RECORD_KEY"][-1] == "weak"
+    assert "deployer secrets generate" in result.stdout
+    assert weak not in result.output
+
+
 URLSAFE = set(string.ascii_letters + string.digits + "-_")
 
 
