@@ -1,19 +1,21 @@
-"""The `deployer` command line: parse, call, print, exit. No logic of its own."""
+"""The `deployer` command line: parse, call, print, exit. No logic of its own.
+
+Start-up time matters (`deployer --help`, `validate` in every pull request), so this module
+imports only click: the commands here import what they need when they run, and the commands
+of other modules are loaded on first use through `LAZY_COMMANDS`. A test checks that neither
+`--help` nor `validate` loads the Auth0 SDK, the web stack or the emulator.
+"""
 
 from __future__ import annotations
 
+import importlib
 from functools import partial
 from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..config import DEFAULT_CONFIG
-from ..desired import desired_action
 from ..errors import DeployerError
-from ..saved import write_plan_file
-from ..sources import Environment, missing_values, resolve_secrets
-from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
     Group,
@@ -31,8 +33,82 @@ from .options import (
     yes_option,
 )
 
+# config.DEFAULT_CONFIG, spelt out: importing config would load pydantic (a test checks both).
+DEFAULT_CONFIG = "tenants.yaml"
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+# Commands defined in other modules: name -> ("module:attribute", the first line of its help).
+# The help line is what `deployer --help` lists without importing the module; a test checks it
+# against the command's own docstring. Adding a command is one line here.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": (
+        "deployer.cli.release:apply",
+        "Apply exactly a plan saved by `deployer plan --out FILE`.",
+    ),
+    "promote": (
+        "deployer.cli.release:promote",
+        "Deploy a stage once the stage before it runs this very code.",
+    ),
+    "history": (
+        "deployer.cli.release:history",
+        "List the Action's versions on a tenant, with the commit each came from.",
+    ),
+    "rollback": (
+        "deployer.cli.release:rollback",
+        "Put an older version of the Action live again, through Auth0's version deploy.",
+    ),
+    "secrets": (
+        "deployer.cli.secrets:secrets",
+        "Where each secret comes from, and whether the deployed value is the local one.",
+    ),
+    "tenants": (
+        "deployer.cli.tenants:tenants",
+        "List the tenants, as text or as a GitHub Actions matrix.",
+    ),
+    "emulator": (
+        "deployer.cli.emulator:emulator",
+        "A local Auth0 tenant (token endpoint and Actions Management API) for development.",
+    ),
+    "consent": (
+        "deployer.cli.consent:consent",
+        "The reference consent page that the accept-terms Action sends users to.",
+    ),
+    "demo": (
+        "deployer.cli.demo:demo",
+        "Try the consent round trip in a browser, all on this machine.",
+    ),
+}
+
+
+class LazyGroup(Group):
+    """A group that imports a command's module only when that command is used (click's
+    documented lazy-loading pattern), and lists them all from `LAZY_COMMANDS` without importing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -99,6 +175,9 @@ def plan(
       deployer plan -t staging -t prod --detailed-exitcode
       deployer plan -t prod --out prod.plan.json   then: deployer apply prod.plan.json
     """
+    from ..saved import write_plan_file
+    from ..workflow import for_each, plan_tenant
+
     context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
     names = tenant_names(context.config, tenants, all_tenants)
     outcomes = for_each(names, partial(plan_tenant, context))
@@ -178,6 +257,9 @@ def render(ctx: click.Context, tenant: str, output: Path | None) -> None:
       deployer render --tenant prod
       deployer render --tenant dev -o build/dev.js
     """
+    from ..desired import desired_action
+    from ..sources import Environment, resolve_secrets
+
     config = config_of(ctx)
     settings = config.tenant(tenant)
     secrets = resolve_secrets(config, settings, Environment(config.root), generate=False)
@@ -206,12 +288,29 @@ def validate(ctx: click.Context, strict: bool) -> None:
       deployer validate
       deployer --config other/tenants.yaml validate --strict
     """
-    config = config_of(ctx)
-    env = Environment(config.root)
+    from ..render import SyntaxCheck
+
+    # Every tenant in one `node` run, started now so that it starts while Python renders:
+    # Node's start-up is most of the time of a check.
+    node = SyntaxCheck()
+    try:
+        from ..desired import desired_action
+        from ..sources import Environment, missing_values
+
+        config = config_of(ctx)
+        env = Environment(config.root)
+        rendered = {}
+        for name, settings in config.tenants.items():
+            values, missing = missing_values(config, settings, env, generate=False)
+            rendered[name] = (desired_action(config, settings, values).code, missing)
+        bad = node.errors({name: code for name, (code, _) in rendered.items()})
+    finally:
+        node.close()
     not_ready = 0
-    for name, settings in config.tenants.items():
-        values, missing = missing_values(config, settings, env, generate=False)
-        code = desired_action(config, settings, values, check=True).code
+    for name, (code, missing) in rendered.items():
+        if name in bad:
+            raise bad[name]
+        settings = config.tenants[name]
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
         if missing and not settings.is_emulated:
             not_ready += 1
@@ -221,20 +320,6 @@ def validate(ctx: click.Context, strict: bool) -> None:
     click.echo(f"{config.path}: {len(config.tenants)} tenants valid.")
     if strict and not_ready:
         raise DeployerError(f"{not_ready} tenant(s) are not ready to deploy (see above)")
-
-
-def _register() -> None:
-    from .consent import consent
-    from .demo import demo
-    from .emulator import emulator
-    from .release import apply, history, promote, rollback
-    from .secrets import secrets
-
-    for command in (apply, promote, history, rollback, secrets, emulator, consent, demo):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -9,18 +9,20 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import output
-from ..config import Config, load_config
 from ..errors import DeployerError, RefusedError
-from ..plan import Plan
-from ..provenance import current_source
-from ..sources import Environment
-from ..state import DesiredAction
-from ..workflow import Context, Outcome, RunOptions, deploy_tenant, for_each, plan_tenant
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..plan import Plan
+    from ..state import DesiredAction
+    from ..workflow import Context, Outcome
+
+# The root group imports this module, so everything heavier than click is imported inside the
+# functions that need it: `deployer --help` and `validate` start without the Auth0 SDK.
 
 EXIT_CHANGES = 2
 
@@ -39,11 +41,17 @@ class Group(click.Group):
 
 
 def config_of(ctx: click.Context) -> Config:
+    from ..config import load_config
+
     path: Path = ctx.find_root().obj
     return load_config(path)
 
 
 def context_of(ctx: click.Context, **options: Any) -> Context:
+    from ..provenance import current_source
+    from ..sources import Environment
+    from ..workflow import Context, RunOptions
+
     config = config_of(ctx)
     source = current_source(config.root)
     return Context(
@@ -96,6 +104,8 @@ yes_option = click.option(
 
 
 def print_outcomes(outcomes: Sequence[Outcome], fmt: str) -> None:
+    from .. import output
+
     if fmt == "json":
         click.echo(output.as_json(outcomes), nl=False)
     elif fmt == "markdown":
@@ -109,7 +119,7 @@ def worst(outcomes: Sequence[Outcome]) -> int:
     return 1 if any(o.error for o in outcomes) else 0
 
 
-Check = Callable[[str, Plan, DesiredAction], None]
+Check = Callable[[str, "Plan", "DesiredAction"], None]
 
 
 def apply_with_confirmation(
@@ -124,6 +134,9 @@ def apply_with_confirmation(
 
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
+    from .. import output
+    from ..workflow import Outcome, deploy_tenant, for_each, plan_tenant
+
     colour = fmt == "text" and sys.stdout.isatty()
     printing = threading.Lock()
 
@@ -164,6 +177,8 @@ def apply_with_confirmation(
 
 
 def report_applied(outcomes: Sequence[Outcome], fmt: str, colour: bool) -> None:
+    from .. import output
+
     if fmt in ("json", "markdown"):
         print_outcomes(outcomes, fmt)
         return
