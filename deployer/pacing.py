@@ -8,8 +8,10 @@ and its Free plan page under rate-limit-configurations/free-public).
 Waiting for a token here costs the same time as a 429 would, without the failed request, the
 SDK's back-off on top, or eating into the budget of another client of the same tenant.
 
-Each `open_client` has its own `RateBudget`: tenants are limited apart, so many tenants run
-at once without slowing each other down.
+Each tenant has its own `RateBudget` (`budget_for`), shared by every client of the tenant in
+this process (a plan then a deploy, a promote reading the stage before): tenants are limited
+apart, so many tenants run at once without slowing each other down. An answer without the
+headers (an emulator without a rate limit) means no limit: the budget stops pacing.
 
 Polls (the build and deploy waits) leave a token in the bucket: the write that follows a
 finished wait (the deploy, the re-read) then goes at once instead of waiting for a refill.
@@ -61,6 +63,7 @@ class RateBudget:
         self._lock = threading.Lock()
         self._tokens = self.burst
         self._updated = clock()
+        self.limited = True  # until an answer comes without x-ratelimit-limit
         self.waited = 0.0  # seconds spent waiting for a token (the bench reports it)
 
     def _refill(self, now: float) -> None:
@@ -70,6 +73,8 @@ class RateBudget:
     def acquire(self) -> None:
         """Take a token, waiting for it if need be. Concurrent callers queue: the bucket may go
         below zero, each caller sleeping until its own token has arrived."""
+        if not self.limited:
+            return
         keep = min(_reserve.get(), self.burst - 1)
         with self._lock:
             now = self.clock()
@@ -85,6 +90,8 @@ class RateBudget:
         limit, remaining = headers.get("x-ratelimit-limit"), headers.get("x-ratelimit-remaining")
         with self._lock:
             self._refill(self.clock())
+            if status != 429:
+                self.limited = limit is not None
             if limit is not None and limit.isdigit() and int(limit) > 0:
                 self.burst = float(limit)
             if status == 429:
@@ -97,3 +104,13 @@ class RateBudget:
             ):
                 # Fewer whole tokens than we counted: another client of the tenant spends too.
                 self._tokens = float(remaining)
+
+
+_budgets: dict[str, RateBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def budget_for(tenant: str) -> RateBudget:
+    """The budget of the tenant at this base URL, the same for every client in this process."""
+    with _budgets_lock:
+        return _budgets.setdefault(tenant, RateBudget())

@@ -19,7 +19,7 @@ from auth0.management.client import Auth0
 from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
 from .errors import ConfigError, Problem
-from .pacing import RateBudget
+from .pacing import RateBudget, budget_for
 from .sources import ClientCredentials, Environment, Secret, resolve_credentials, tenant_dir
 
 if TYPE_CHECKING:  # the emulator is imported only for a tenant that uses it (start-up time)
@@ -99,9 +99,9 @@ def _paced(budget: RateBudget) -> dict[str, list[Callable[..., None]]]:
 
 @contextlib.contextmanager
 def open_client(target: Target, budget: RateBudget | None = None) -> Iterator[Auth0Client]:
-    """A client of the tenant: a token, then requests paced by `budget` (a new one per call:
-    each tenant has its own limit)."""
-    hooks = _paced(budget or RateBudget())
+    """A client of the tenant: a token, then requests paced by `budget` (by default the
+    tenant's own, shared by every client of it in this process)."""
+    hooks = _paced(budget or budget_for(target.base_url))
     if target.transport is not None:
         http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT, event_hooks=hooks)
     elif target.ca_file is not None:

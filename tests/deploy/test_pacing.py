@@ -1,0 +1,114 @@
+"""Each tenant's requests stay within its rate limit: no 429 from a deploy, waits that leave a
+token for the write after them, and a budget corrected by what the answers say."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from support.project import Project
+
+from deployer.emulator import EmulatorSettings
+from deployer.pacing import RateBudget, polling
+from deployer.workflow import deploy_tenant, plan_tenant
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+def budget(fake: FakeTime) -> RateBudget:
+    return RateBudget(burst=2, per_second=2.0, clock=fake.clock, sleep=fake.sleep)
+
+
+def test_burst_then_the_sustained_rate() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    for _ in range(4):
+        rate.acquire()
+    assert fake.slept == [0.5, 0.5]
+
+
+def test_a_poll_leaves_a_token_for_the_next_request() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    with polling():
+        rate.acquire()  # 2 tokens: one is left
+        rate.acquire()  # 1 token: waits until there are 2 again
+    assert fake.slept == [0.5]
+    rate.acquire()  # the write after the wait goes at once
+    assert fake.slept == [0.5]
+
+
+def test_answers_correct_the_count() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    rate.acquire()
+    # Another client spent the last token: the tenant says none is left.
+    rate.observe(200, {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "0"})
+    rate.acquire()
+    assert fake.slept == [0.5]
+    rate.observe(429, {})
+    rate.acquire()
+    assert fake.slept[-1] == 0.5
+
+
+def test_a_larger_bucket_from_the_answers_allows_a_larger_burst() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    rate.observe(200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"})
+    fake.now += 5  # refilled to the larger bucket
+    for _ in range(10):
+        rate.acquire()
+    assert fake.slept == []
+
+
+def test_a_deploy_under_the_free_tier_limit_meets_no_429(project: Project) -> None:
+    project.settings = EmulatorSettings(
+        build_seconds=0.3, deploy_settle_seconds=0.2, rate_limit_burst=2, rate_limit_per_second=2.0
+    )
+    ctx = project.context()
+    ctx = dataclasses.replace(
+        ctx,
+        options=dataclasses.replace(
+            ctx.options, waits=dataclasses.replace(ctx.options.waits, poll=0.1)
+        ),
+    )
+    assert deploy_tenant(ctx, "dev").applied
+    project.template.write_text(project.template.read_text() + "\n// a change\n")
+    assert deploy_tenant(project.context(), "dev").applied
+    log = project.emulator("dev").request_log
+    assert [e for e in log if e.status == 429] == []
+    # and the waits really polled (faster than the limit allows, had the budget not held them)
+    assert sum(1 for e in log if e.method == "GET" and e.path.count("/") == 5) >= 2
+
+
+def test_a_no_op_plan_reads_the_action_and_bindings_at_once(project: Project) -> None:
+    latency = 0.3
+    project.settings = dataclasses.replace(project.settings, latency_seconds=latency)
+    assert deploy_tenant(project.context(), "dev").applied
+    project.emulator("dev").clear_log()
+    assert plan_tenant(project.context(), "dev").plan.empty  # type: ignore[union-attr]
+    log = project.emulator("dev").request_log
+    assert sorted(e.path.rsplit("/", 1)[-1] for e in log) == ["actions", "bindings", "token"]
+    first, second = (e for e in log if e.path != "/oauth/token")
+    # One after the other, the second would be handled a full latency after the first; at
+    # once, both wait out their latency side by side.
+    assert abs(second.timestamp - first.timestamp) < latency / 2
+
+
+def test_answers_without_rate_limit_headers_stop_the_pacing() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    rate.observe(200, {})  # an emulator without a rate limit
+    for _ in range(5):
+        rate.acquire()
+    assert fake.slept == []
