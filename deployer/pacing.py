@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +32,8 @@ FREE_TIER_PER_SECOND = 2.0
 # The answers give the bucket size but not the refill rate. UNCONFIRMED for paid plans: we keep
 # the free tier's 2 per second whatever the bucket (the stricter reading); a paid tenant then
 # only loses some speed, never gets a 429 from us.
+SLACK_SECONDS = 0.05
+DRIFT_TOKENS = 0.2
 _reserve: contextvars.ContextVar[int] = contextvars.ContextVar("reserve", default=0)
 
 
@@ -67,23 +68,30 @@ class RateBudget:
         self.waited = 0.0  # seconds spent waiting for a token (the bench reports it)
 
     def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
-        self._updated = now
+        if now > self._updated:  # (`_updated` is in the future while requests are queued)
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
+            self._updated = now
 
     def acquire(self) -> None:
-        """Take a token, waiting for it if need be. Concurrent callers queue: the bucket may go
-        below zero, each caller sleeping until its own token has arrived."""
+        """Take a token, waiting for it if need be. Concurrent callers queue, each sleeping
+        until its own token has arrived."""
         if not self.limited:
             return
         keep = min(_reserve.get(), self.burst - 1)
         with self._lock:
             now = self.clock()
             self._refill(now)
-            wait = max(0.0, (1.0 + keep - self._tokens) / self.per_second)
-            self._tokens -= 1.0
-        if wait > 0:
-            self.waited += wait
-            self.sleep(wait)
+            start = max(now, self._updated)  # after the requests queued before this one
+            missing = max(0.0, 1.0 + keep - self._tokens)
+            # Our token is taken a moment after we send, and answers come back unevenly
+            # (threads, the network): a little slack keeps that jitter from costing a 429.
+            send_at = start + (missing / self.per_second + SLACK_SECONDS if missing else 0.0)
+            # The bucket as the tenant will see it then (full buckets stop filling), minus ours.
+            self._tokens = min(self.burst, self._tokens + (send_at - start) * self.per_second) - 1.0
+            self._updated = send_at
+        if send_at > now:
+            self.waited += send_at - now
+            self.sleep(send_at - now)
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Correct the local bucket from an answer's x-ratelimit-* headers."""
@@ -91,6 +99,8 @@ class RateBudget:
         with self._lock:
             self._refill(self.clock())
             if status != 429:
+                if limit is not None and not self.limited and remaining and remaining.isdigit():
+                    self._tokens = float(remaining)  # uncounted while unlimited: start afresh
                 self.limited = limit is not None
             if limit is not None and limit.isdigit() and int(limit) > 0:
                 self.burst = float(limit)
@@ -100,9 +110,10 @@ class RateBudget:
             elif (
                 remaining is not None
                 and remaining.isdigit()
-                and int(remaining) < math.floor(self._tokens)
+                and int(remaining) < self._tokens - 1.0 - DRIFT_TOKENS
             ):
-                # Fewer whole tokens than we counted: another client of the tenant spends too.
+                # A whole token fewer than we counted (not just the rounding down of the
+                # header): another client of the tenant spends from the same bucket.
                 self._tokens = float(remaining)
 
 
