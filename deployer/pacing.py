@@ -32,7 +32,7 @@ FREE_TIER_PER_SECOND = 2.0
 # The answers give the bucket size but not the refill rate. UNCONFIRMED for paid plans: we keep
 # the free tier's 2 per second whatever the bucket (the stricter reading); a paid tenant then
 # only loses some speed, never gets a 429 from us.
-SLACK_SECONDS = 0.05
+SLACK_SECONDS = 0.02
 DRIFT_TOKENS = 0.2
 _reserve: contextvars.ContextVar[int] = contextvars.ContextVar("reserve", default=0)
 

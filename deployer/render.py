@@ -7,6 +7,7 @@ it, so a terms URL with quotes or newlines cannot change the program.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -57,7 +58,11 @@ def _only_js(value: Any) -> Any:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(directory: Path) -> jinja2.Environment:
+    # One per template directory for the process: compiling the template is most of the time
+    # of a render, and every tenant renders the same one. Jinja re-reads the file when its
+    # modification time changes (auto_reload), so an edit is still seen.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
         undefined=jinja2.StrictUndefined,

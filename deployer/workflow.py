@@ -5,8 +5,9 @@ config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -62,13 +63,23 @@ class Context:
 def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
     """The action and the trigger's bindings, read at the same time: with the token held they
     are independent, so a no-op plan costs two round trips (the token, then both reads)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        bindings = pool.submit(client.bindings, desired.trigger_id)
+    bindings = _readers().submit(client.bindings, desired.trigger_id)
+    try:
         action = client.find_action(desired.name)
         if action is not None and not action.all_changes_deployed:
             # Only then does the deployed code differ from the draft the list already gave us.
             action = client.get_action(action.id)
-        return LiveState(action=action, bindings=bindings.result())
+    except BaseException:
+        wait([bindings])  # not leaving it to run on a client about to be closed
+        raise
+    return LiveState(action=action, bindings=bindings.result())
+
+
+@functools.cache
+def _readers() -> ThreadPoolExecutor:
+    """Threads for the second read of every tenant, kept for the process (starting a thread
+    per read costs more than the read, with a hundred tenants at once)."""
+    return ThreadPoolExecutor(max_workers=MAX_PARALLEL_TENANTS, thread_name_prefix="read")
 
 
 def prepare(ctx: Context, tenant: TenantConfig) -> tuple[DesiredAction, dict[str, Secret]]:
