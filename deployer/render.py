@@ -7,11 +7,12 @@ it, so a terms URL with quotes or newlines cannot change the program.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import shutil
 import subprocess
-import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,80 +111,92 @@ def _template_line(exc: BaseException) -> str:
 
 
 def check_syntax(code: str, *, name: str) -> None:
-    """`node --check` on the code: a syntax error must not reach a tenant."""
-    node = shutil.which("node")
-    if node is None:
-        raise RenderError("node is not installed; it is needed to check the generated JavaScript")
-    with tempfile.TemporaryDirectory(prefix="deployer-check-") as tmp:
-        path = Path(tmp) / f"{name}.js"
-        path.write_text(code, encoding="utf-8")
-        result = subprocess.run(
-            [node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False
-        )
-    if result.returncode != 0:
-        detail = result.stderr.strip().replace(str(path), f"<{name}>")
+    """A syntax error must not reach a tenant: the code compiled as Node compiles a module."""
+    detail = _checker().check(name, code)
+    if detail is not None:
         raise RenderError(f"the rendered Action for {name} is not valid JavaScript:\n{detail}")
 
 
-# One Node process checks many tenants' code: Node's start-up (~0.1 s) is most of a check, and
-# `deployer validate` checks every tenant. Compiling the code inside Node's CommonJS wrapper is
-# what `node --check` does for a .js file, and gives the same `file:line`, caret and message.
-_CHECK_MANY = r"""
+def start_syntax_checks() -> None:
+    """Start Node now, in the background, for the checks to come (it starts while Python
+    loads the config and renders)."""
+    _checker()
+
+
+# One Node process for every check of this process: Node's start-up (~0.1 s of CPU) was most
+# of the cost of a check, paid per tenant. It compiles each code inside Node's CommonJS module
+# wrapper, which is what `node --check` does for a .js file, and reports the same `file:line`,
+# source line, caret and message. One JSON line in, one out; it exits when we close its input.
+_CHECK_LOOP = r"""
 const vm = require("vm"), wrap = require("module").wrap;
-let input = "";
-process.stdin.on("data", (chunk) => (input += chunk));
-process.stdin.on("end", () => {
-  const results = {};
-  for (const [name, code] of Object.entries(JSON.parse(input))) {
-    try {
-      new vm.Script(wrap(code), { filename: `<${name}>` });
-      results[name] = null;
-    } catch (error) {
-      const stack = String(error.stack).split("\n");
-      results[name] = stack.filter((line) => !/^\s+at /.test(line)).join("\n").trim();
-    }
+require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
+  const { name, code } = JSON.parse(line);
+  let detail = null;
+  try {
+    new vm.Script(wrap(code), { filename: `<${name}>` });
+  } catch (error) {
+    detail = String(error.stack).split("\n").filter((l) => !/^\s+at /.test(l)).join("\n");
+    detail = detail.trim();
   }
-  process.stdout.write(JSON.stringify(results));
+  process.stdout.write(JSON.stringify(detail) + "\n");
 });
 """
 
 
-class SyntaxCheck:
-    """`check_syntax` for many tenants in one Node process, started before the code is ready
-    (Node starts while Python renders), given every tenant's code at once by `errors`."""
-
+class _NodeChecker:
     def __init__(self) -> None:
         node = shutil.which("node")
         if node is None:
             raise RenderError(
                 "node is not installed; it is needed to check the generated JavaScript"
             )
+        self._lock = threading.Lock()
         self._node = subprocess.Popen(
-            [node, "-e", _CHECK_MANY],
+            [node, "-e", _CHECK_LOOP],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
+            encoding="utf-8",
         )
+        atexit.register(self.close)
 
-    def errors(self, codes: dict[str, str]) -> dict[str, RenderError]:
-        """The error of each tenant whose code is not valid JavaScript."""
-        try:
-            out, err = self._node.communicate(json.dumps(codes), timeout=60)
-        except subprocess.TimeoutExpired:
-            self._node.kill()
-            raise RenderError("node took longer than 60 s to check the rendered Actions") from None
-        if self._node.returncode != 0:
-            raise RenderError(f"node could not check the rendered Actions:\n{err.strip()}")
-        details: dict[str, str | None] = json.loads(out)
-        return {
-            name: RenderError(f"the rendered Action for {name} is not valid JavaScript:\n{detail}")
-            for name, detail in details.items()
-            if detail
-        }
+    def check(self, name: str, code: str) -> str | None:
+        """None when `code` compiles, else Node's message."""
+        with self._lock:
+            stdin, stdout = self._node.stdin, self._node.stdout
+            assert stdin is not None and stdout is not None
+            try:
+                stdin.write(json.dumps({"name": name, "code": code}) + "\n")
+                stdin.flush()
+                line = stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if not line:
+                raise RenderError("node stopped while checking the rendered Action")
+            detail: str | None = json.loads(line)
+            return detail
+
+    def alive(self) -> bool:
+        return self._node.poll() is None
 
     def close(self) -> None:
-        """Stop Node when the code never came (an error while rendering)."""
-        if self._node.poll() is None:
-            self._node.kill()
-            self._node.communicate()
+        if self.alive():
+            assert self._node.stdin is not None
+            self._node.stdin.close()
+            try:
+                self._node.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._node.kill()
+
+
+_checker_instance: _NodeChecker | None = None
+_checker_lock = threading.Lock()
+
+
+def _checker() -> _NodeChecker:
+    global _checker_instance
+    with _checker_lock:
+        if _checker_instance is None or not _checker_instance.alive():
+            _checker_instance = _NodeChecker()
+        return _checker_instance

@@ -288,28 +288,21 @@ def validate(ctx: click.Context, strict: bool) -> None:
       deployer validate
       deployer --config other/tenants.yaml validate --strict
     """
-    from ..render import SyntaxCheck
+    from ..render import check_syntax, start_syntax_checks
 
-    # Every tenant in one `node` run, started now so that it starts while Python renders:
-    # Node's start-up is most of the time of a check.
-    node = SyntaxCheck()
-    try:
-        from ..desired import desired_action
-        from ..sources import Environment, missing_values
+    start_syntax_checks()  # Node starts while Python loads the config and renders
+    from ..desired import desired_action
+    from ..sources import Environment, missing_values
 
-        config = config_of(ctx)
-        env = Environment(config.root)
-        rendered = {}
-        for name, settings in config.tenants.items():
-            values, missing = missing_values(config, settings, env, generate=False)
-            rendered[name] = (desired_action(config, settings, values).code, missing)
-        bad = node.errors({name: code for name, (code, _) in rendered.items()})
-    finally:
-        node.close()
+    config = config_of(ctx)
+    env = Environment(config.root)
+    rendered = {}
+    for name, settings in config.tenants.items():
+        values, missing = missing_values(config, settings, env, generate=False)
+        rendered[name] = (desired_action(config, settings, values).code, missing)
     not_ready = 0
     for name, (code, missing) in rendered.items():
-        if name in bad:
-            raise bad[name]
+        check_syntax(code, name=name)
         settings = config.tenants[name]
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
         if missing and not settings.is_emulated:
