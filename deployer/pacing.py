@@ -33,7 +33,7 @@ FREE_TIER_PER_SECOND = 2.0
 # the free tier's 2 per second whatever the bucket (the stricter reading); a paid tenant then
 # only loses some speed, never gets a 429 from us.
 SLACK_SECONDS = 0.02
-DRIFT_TOKENS = 0.2
+EPSILON = 0.01
 _reserve: contextvars.ContextVar[int] = contextvars.ContextVar("reserve", default=0)
 
 
@@ -107,14 +107,12 @@ class RateBudget:
             if status == 429:
                 # Someone else spent the budget (another pipeline, the dashboard): start over.
                 self._tokens = min(self._tokens, 0.0)
-            elif (
-                remaining is not None
-                and remaining.isdigit()
-                and int(remaining) < self._tokens - 1.0 - DRIFT_TOKENS
-            ):
-                # A whole token fewer than we counted (not just the rounding down of the
-                # header): another client of the tenant spends from the same bucket.
-                self._tokens = float(remaining)
+            elif remaining is not None and remaining.isdigit():
+                # The header rounds down: the tenant holds fewer than `remaining + 1` tokens
+                # (plus what comes in before our queued requests go). Above that, we counted
+                # wrong: another client spent from the bucket, or an answer came back late.
+                ahead = max(0.0, self._updated - self.clock()) * self.per_second
+                self._tokens = min(self._tokens, int(remaining) + 1.0 - EPSILON + ahead)
 
 
 _budgets: dict[str, RateBudget] = {}
