@@ -33,6 +33,7 @@ FREE_TIER_PER_SECOND = 2.0
 # the free tier's 2 per second whatever the bucket (the stricter reading); a paid tenant then
 # only loses some speed, never gets a 429 from us.
 SLACK_SECONDS = 0.02
+MAX_SLACK_SECONDS = 0.4
 EPSILON = 0.01
 _reserve: contextvars.ContextVar[int] = contextvars.ContextVar("reserve", default=0)
 
@@ -64,12 +65,19 @@ class RateBudget:
         self._lock = threading.Lock()
         self._tokens = self.burst
         self._updated = clock()
+        # A request sent from a full bucket: the tenant's stays full, and does not fill,
+        # until the request reaches it. We count nothing in until an answer comes back.
+        self._held = False
         self.limited = True  # until an answer comes without x-ratelimit-limit
+        self.slack = SLACK_SECONDS
         self.waited = 0.0  # seconds spent waiting for a token (the bench reports it)
 
     def _refill(self, now: float) -> None:
         if now > self._updated:  # (`_updated` is in the future while requests are queued)
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
+            if not self._held:
+                self._tokens = min(
+                    self.burst, self._tokens + (now - self._updated) * self.per_second
+                )
             self._updated = now
 
     def acquire(self) -> None:
@@ -82,10 +90,11 @@ class RateBudget:
             now = self.clock()
             self._refill(now)
             start = max(now, self._updated)  # after the requests queued before this one
+            self._held = self._held or self._tokens >= self.burst
             missing = max(0.0, 1.0 + keep - self._tokens)
             # Our token is taken a moment after we send, and answers come back unevenly
             # (threads, the network): a little slack keeps that jitter from costing a 429.
-            send_at = start + (missing / self.per_second + SLACK_SECONDS if missing else 0.0)
+            send_at = start + (missing / self.per_second + self.slack if missing else 0.0)
             # The bucket as the tenant will see it then (full buckets stop filling), minus ours.
             self._tokens = min(self.burst, self._tokens + (send_at - start) * self.per_second) - 1.0
             self._updated = send_at
@@ -98,19 +107,24 @@ class RateBudget:
         limit, remaining = headers.get("x-ratelimit-limit"), headers.get("x-ratelimit-remaining")
         with self._lock:
             self._refill(self.clock())
+            self._held = False
             if status != 429:
+                self.slack = max(SLACK_SECONDS, self.slack * 0.9)
                 if limit is not None and not self.limited and remaining and remaining.isdigit():
                     self._tokens = float(remaining)  # uncounted while unlimited: start afresh
                 self.limited = limit is not None
             if limit is not None and limit.isdigit() and int(limit) > 0:
                 self.burst = float(limit)
             if status == 429:
-                # Someone else spent the budget (another pipeline, the dashboard): start over.
+                # Someone else spent the budget (another pipeline, the dashboard), or requests
+                # reach the tenant less evenly than we send them (a busy machine): start over,
+                # and leave more room from now on.
                 self._tokens = min(self._tokens, 0.0)
+                self.slack = min(MAX_SLACK_SECONDS, self.slack * 2)
             elif remaining is not None and remaining.isdigit():
                 # The header rounds down: the tenant holds fewer than `remaining + 1` tokens
                 # (plus what comes in before our queued requests go). Above that, we counted
-                # wrong: another client spent from the bucket, or an answer came back late.
+                # wrong: another client spends from the bucket.
                 ahead = max(0.0, self._updated - self.clock()) * self.per_second
                 self._tokens = min(self._tokens, int(remaining) + 1.0 - EPSILON + ahead)
 

@@ -65,14 +65,37 @@ def test_answers_correct_the_count() -> None:
     assert len(fake.slept) == 3 and fake.slept[-1] >= 0.5
 
 
+def test_a_header_that_agrees_costs_nothing() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    rate.acquire()
+    rate.observe(200, {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "1"})
+    rate.acquire()
+    assert fake.slept == []
+
+
+def test_a_request_that_reached_a_full_bucket_late_is_counted_from_then() -> None:
+    fake = FakeTime()
+    rate = budget(fake)
+    rate.acquire()
+    rate.acquire()  # both sent at once from a full bucket; they reach it 0.3 s later
+    fake.now += 0.3
+    rate.observe(200, {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "0"})
+    rate.acquire()  # counted from our sending, 0.6 tokens would be there: none are
+    assert fake.slept == [pytest.approx(WAIT)]
+
+
 def test_the_rounded_down_header_costs_next_to_nothing() -> None:
     fake = FakeTime()
     rate = budget(fake)
     rate.acquire()
-    # 0.99 tokens on the tenant's side shows as 0: not a reason to wait a whole token.
+    rate.acquire()
+    rate.observe(200, {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "0"})
+    fake.now += 0.45
+    # 0.9 tokens on the tenant's side shows as 0: not a reason to wait a whole token.
     rate.observe(200, {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "0"})
     rate.acquire()
-    assert sum(fake.slept) < 0.1
+    assert fake.slept == [pytest.approx(0.05 + SLACK_SECONDS)]
 
 
 def test_a_larger_bucket_from_the_answers_allows_a_larger_burst() -> None:
