@@ -288,10 +288,11 @@ def validate(ctx: click.Context, strict: bool) -> None:
       deployer validate
       deployer --config other/tenants.yaml validate --strict
     """
-    from ..render import check_syntax, start_syntax_checks
+    from .. import syntax
 
-    start_syntax_checks()  # Node starts while Python loads the config and renders
+    syntax.start()  # Node starts while Python loads the config and renders
     from ..desired import desired_action
+    from ..render import check_syntax
     from ..sources import Environment, missing_values
 
     config = config_of(ctx)
