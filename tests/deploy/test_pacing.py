@@ -4,6 +4,7 @@ token for the write after them, and a budget corrected by what the answers say."
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 from support.project import Project
@@ -149,3 +150,21 @@ def test_answers_without_rate_limit_headers_stop_the_pacing() -> None:
     for _ in range(5):
         rate.acquire()
     assert fake.slept == []
+
+
+def test_waits_look_at_a_fixed_cadence_not_doubling() -> None:
+    from deployer.apply import Waiter, Waits
+
+    fake = FakeTime()
+    looks: list[float] = []
+
+    def check() -> str | None:
+        looks.append(fake.now)
+        fake.now += 0.1  # the round trip is part of the interval
+        return None if len(looks) == 6 else "building"
+
+    waiter = Waiter(Waits(poll=0.5), lambda line: None, sleep=fake.sleep, clock=fake.clock)
+    waiter.until("waiting for the build", 60, check, at_once=False)
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(looks)]
+    assert looks[0] == pytest.approx(100.5)  # a build just started is not looked at at once
+    assert gaps == [0.5] * 5
