@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .client import AmbiguousWriteError, Auth0Client, NotDeployedYetError
 from .errors import BuildFailedError, ConcurrentChangeError, RefusedError, WaitTimeoutError
 from .header import parse_header, without_provenance
+from .pacing import polling
 from .plan import (
     BindAction,
     CreateAction,
@@ -38,12 +39,14 @@ class Waits:
     build_timeout: float = 600.0
     deploy_timeout: float = 120.0
     bind_timeout: float = 60.0
-    first_poll: float = 0.25
-    max_poll: float = 2.0
+    # One look every half second, Auth0's free-tier sustained rate. A fixed cadence: builds take
+    # seconds, and intervals doubling to 2 s noticed a 2 s build at 3.8 s. The tenant's rate
+    # budget (pacing.py) stretches it when other requests have spent the tokens.
+    poll: float = 0.5
 
 
 class Waiter:
-    """Polling with backoff and progress lines (elapsed time) on `report`."""
+    """Polling at a fixed cadence, with progress lines (elapsed time) on `report`."""
 
     def __init__(
         self,
@@ -57,13 +60,29 @@ class Waiter:
         self.sleep = sleep or time.sleep
         self.clock = clock or time.monotonic
 
-    def until(self, what: str, timeout: float, check: Callable[[], str | None]) -> float:
-        """Call `check` until it returns None (done); it returns a status line while waiting."""
+    def until(
+        self,
+        what: str,
+        timeout: float,
+        check: Callable[[], str | None],
+        *,
+        at_once: bool = True,
+        reserve: int = 1,
+    ) -> float:
+        """Call `check` until it returns None (done); it returns a status line while waiting.
+
+        `at_once=False` waits one interval before the first call (a build just started cannot
+        be done yet). The requests `check` makes leave `reserve` rate-limit tokens for the
+        request that follows the wait (pacing.polling).
+        """
         start = self.clock()
-        delay = self.waits.first_poll
+        if not at_once:
+            self.sleep(self.waits.poll)
+        next_at = self.clock()
         last_status, last_report = "", start
         while True:
-            status = check()
+            with polling(reserve):
+                status = check()
             now = self.clock()
             elapsed = now - start
             if status is None:
@@ -79,8 +98,10 @@ class Waiter:
             if status != last_status or now - last_report >= HEARTBEAT_SECONDS:
                 self.report(f"  {what}: {status} ({elapsed:.1f}s)")
                 last_status, last_report = status, now
-            self.sleep(delay)
-            delay = min(delay * 2, self.waits.max_poll)
+            # A fixed cadence counted from the previous look (the round trip is part of it),
+            # never catching up in a burst after a slow answer.
+            next_at = max(next_at + self.waits.poll, now)
+            self.sleep(max(0.0, next_at - self.clock()))
 
 
 def apply_plan(
@@ -171,7 +192,7 @@ def _wait_built(
             raise BuildFailedError(_build_failed(desired, errors))
         return status or "unknown"
 
-    waiter.until("waiting for the build", waiter.waits.build_timeout, check)
+    waiter.until("waiting for the build", waiter.waits.build_timeout, check, at_once=False)
 
 
 def _build_failed(desired: DesiredAction, errors: list[str]) -> str:
@@ -231,7 +252,9 @@ def _wait_deployed(
         _check_not_overtaken(live, desired, number)
         return f"version {number or '?'} not live yet"
 
-    waiter.until("waiting for the deploy to settle", waiter.waits.deploy_timeout, check)
+    waiter.until(
+        "waiting for the deploy to settle", waiter.waits.deploy_timeout, check, at_once=False
+    )
 
 
 def _check_not_overtaken(live: LiveAction, desired: DesiredAction, number: int | None) -> None:
@@ -281,7 +304,7 @@ def _bind(
             return "Auth0 says the action is not deployed yet"
         return None
 
-    waiter.until("binding", waiter.waits.bind_timeout, attempt)
+    waiter.until("binding", waiter.waits.bind_timeout, attempt, reserve=0)
 
 
 def apply_teardown(plan: Plan, desired: DesiredAction, client: Auth0Client, report: Report) -> None:

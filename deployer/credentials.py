@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import httpx
+from urllib.parse import urlsplit
 
 from .config import ASSERTION_ALGORITHMS, DOMAIN, TenantConfig
 from .errors import ConfigError, Problem
@@ -208,7 +207,7 @@ def client_assertion_fields(token_url: str, credentials: ClientCredentials) -> d
     from auth0.authentication.client_authentication import create_client_assertion_jwt
 
     assert credentials.assertion_key is not None
-    domain = httpx.URL(token_url).netloc.decode()
+    domain = urlsplit(token_url).netloc
     try:
         assertion = create_client_assertion_jwt(
             domain,

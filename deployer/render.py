@@ -7,15 +7,14 @@ it, so a terms URL with quotes or newlines cannot change the program.
 
 from __future__ import annotations
 
+import functools
 import json
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from . import syntax
 from .errors import RenderError
 from .header import Header, format_header
 from .manifest import Manifest
@@ -64,7 +63,11 @@ def _only_js(value: Any) -> Any:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(directory: Path) -> jinja2.Environment:
+    # One per template directory for the process: compiling the template is most of the time
+    # of a render, and every tenant renders the same one. Jinja re-reads the file when its
+    # modification time changes (auto_reload), so an edit is still seen.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
         undefined=jinja2.StrictUndefined,
@@ -112,16 +115,7 @@ def _template_line(exc: BaseException) -> str:
 
 
 def check_syntax(code: str, *, name: str) -> None:
-    """`node --check` on the code: a syntax error must not reach a tenant."""
-    node = shutil.which("node")
-    if node is None:
-        raise RenderError("node is not installed; it is needed to check the generated JavaScript")
-    with tempfile.TemporaryDirectory(prefix="deployer-check-") as tmp:
-        path = Path(tmp) / f"{name}.js"
-        path.write_text(code, encoding="utf-8")
-        result = subprocess.run(
-            [node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False
-        )
-    if result.returncode != 0:
-        detail = result.stderr.strip().replace(str(path), f"<{name}>")
+    """A syntax error must not reach a tenant: the code compiled as Node compiles a module."""
+    detail = syntax.check(name, code)
+    if detail is not None:
         raise RenderError(f"the rendered Action for {name} is not valid JavaScript:\n{detail}")

@@ -11,6 +11,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from auth0.management.client import Auth0
@@ -18,10 +19,13 @@ from auth0.management.client import Auth0
 from .client import Auth0Client, fetch_token
 from .config import Config, EmulatorURL, TenantConfig
 from .credentials import ClientCredentials, resolve_credentials, tenant_domain
-from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorSettings
 from .errors import ConfigError, Problem
+from .pacing import RateBudget, budget_for
 from .secret import Secret
 from .sources import Environment, tenant_dir
+
+if TYPE_CHECKING:  # the emulator is imported only for a tenant that uses it (start-up time)
+    from .emulator import EmulatorSettings
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 EMULATOR_STATE = "emulator.json"
@@ -46,10 +50,20 @@ def embedded_emulator_transport(
     Default settings (None) are Auth0's free tier (asynchronous builds, rate limits): the local
     tenant is as awkward as a real one. Tests pass faster ones through the run's context.
     """
+    from .emulator import Emulator
+
     state = tenant_dir(config, tenant.name) / EMULATOR_STATE
     state.parent.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(settings, state_path=state, domain=f"{tenant.name}.emulator")
     return emulator.transport()
+
+
+def _emulator_client() -> ClientCredentials:
+    from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    return ClientCredentials(
+        DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
+    )
 
 
 def resolve_target(
@@ -59,9 +73,7 @@ def resolve_target(
     transports: TransportFactory | None = None,
     settings: EmulatorSettings | None = None,
 ) -> Target:
-    credentials = resolve_credentials(tenant, env) or ClientCredentials(
-        DEFAULT_CLIENT_ID, Secret(DEFAULT_CLIENT_SECRET, "the emulator's documented local client")
-    )
+    credentials = resolve_credentials(tenant, env) or _emulator_client()
     if not tenant.is_emulated:
         return Target(f"https://{tenant_domain(tenant, env)}", credentials)
     if isinstance(tenant.emulator, EmulatorURL):
@@ -73,10 +85,28 @@ def resolve_target(
     return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
 
 
+def _paced(budget: RateBudget) -> dict[str, list[Callable[..., None]]]:
+    """httpx hooks that keep the Management API requests within the tenant's rate limit (the
+    token endpoint belongs to the Authentication API, limited apart and far more loosely)."""
+
+    def before(request: httpx.Request) -> None:
+        if not request.url.path.endswith("/oauth/token"):
+            budget.acquire()
+
+    def after(response: httpx.Response) -> None:
+        if not response.request.url.path.endswith("/oauth/token"):
+            budget.observe(response.status_code, response.headers)
+
+    return {"request": [before], "response": [after]}
+
+
 @contextlib.contextmanager
-def open_client(target: Target) -> Iterator[Auth0Client]:
+def open_client(target: Target, budget: RateBudget | None = None) -> Iterator[Auth0Client]:
+    """A client of the tenant: a token, then requests paced by `budget` (by default the
+    tenant's own, shared by every client of it in this process)."""
+    hooks = _paced(budget or budget_for(target.base_url))
     if target.transport is not None:
-        http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT)
+        http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT, event_hooks=hooks)
     elif target.ca_file is not None:
         try:
             context = ssl.create_default_context(cafile=str(target.ca_file))
@@ -89,9 +119,9 @@ def open_client(target: Target) -> Iterator[Auth0Client]:
                     )
                 ]
             ) from None
-        http = httpx.Client(verify=context, timeout=HTTP_TIMEOUT)
+        http = httpx.Client(verify=context, timeout=HTTP_TIMEOUT, event_hooks=hooks)
     else:
-        http = httpx.Client(timeout=HTTP_TIMEOUT)
+        http = httpx.Client(timeout=HTTP_TIMEOUT, event_hooks=hooks)
     with http:
         token = fetch_token(
             http,

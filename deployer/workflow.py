@@ -5,18 +5,18 @@ config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .apply import Report, Waiter, Waits, apply_plan, apply_teardown
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .credentials import unset_credentials
 from .desired import desired_action
-from .emulator import EmulatorSettings
 from .errors import DeployerError, NotReadyError, Problem
 from .plan import Options, Plan, diff, teardown
 from .secret import Secret
@@ -25,8 +25,15 @@ from .sources import Environment, find_secrets, missing_values
 from .state import DesiredAction, LiveState
 from .targets import Target, TransportFactory, open_client, resolve_target
 
-# Tenants are independent and Auth0 rate-limits each on its own; threads mostly wait on I/O.
-MAX_PARALLEL_TENANTS = 32
+if TYPE_CHECKING:  # the emulator is imported only where a tenant uses it (start-up time)
+    from .emulator import EmulatorSettings
+
+# Tenants are independent and Auth0 rate-limits each on its own (pacing.py paces each tenant's
+# requests), so all of them run at once: a thread per tenant, asleep nearly all the time (a
+# build, a settle, a rate-limit token). The cap only bounds memory for a very long tenant list;
+# bench/ measures the peak RSS of 100 tenants. Past a few hundred, fan out over CI runners
+# (`deployer tenants --output json`).
+MAX_PARALLEL_TENANTS = 256
 
 T = TypeVar("T")
 
@@ -70,11 +77,25 @@ class Context:
 
 
 def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
-    action = client.find_action(desired.name)
-    if action is not None and not action.all_changes_deployed:
-        # Only then does the deployed code differ from the draft the list already gave us.
-        action = client.get_action(action.id)
-    return LiveState(action=action, bindings=client.bindings(desired.trigger_id))
+    """The action and the trigger's bindings, read at the same time: with the token held they
+    are independent, so a no-op plan costs two round trips (the token, then both reads)."""
+    bindings = _readers().submit(client.bindings, desired.trigger_id)
+    try:
+        action = client.find_action(desired.name)
+        if action is not None and not action.all_changes_deployed:
+            # Only then does the deployed code differ from the draft the list already gave us.
+            action = client.get_action(action.id)
+    except BaseException:
+        wait([bindings])  # not leaving it to run on a client about to be closed
+        raise
+    return LiveState(action=action, bindings=bindings.result())
+
+
+@functools.cache
+def _readers() -> ThreadPoolExecutor:
+    """Threads for the second read of every tenant, kept for the process (starting a thread
+    per read costs more than the read, with a hundred tenants at once)."""
+    return ThreadPoolExecutor(max_workers=MAX_PARALLEL_TENANTS, thread_name_prefix="read")
 
 
 def prepare(

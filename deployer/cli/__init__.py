@@ -1,20 +1,22 @@
-"""The `deployer` command line: parse, call, print, exit. No logic of its own."""
+"""The `deployer` command line: parse, call, print, exit. No logic of its own.
+
+Start-up time matters (`deployer --help`, `validate` in every pull request), so this module
+imports only click: the commands here import what they need when they run, and the commands
+of other modules are loaded on first use through `LAZY_COMMANDS`. A test checks that neither
+`--help` nor `validate` loads the Auth0 SDK, the web stack or the emulator.
+"""
 
 from __future__ import annotations
 
+import importlib
 from functools import partial
 from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..config import DEFAULT_CONFIG, missing_terms
-from ..desired import desired_action
 from ..errors import DeployerError
-from ..saved import write_plan_file
-from ..sources import Environment, missing_values, resolve_secrets
 from ..terminal import no_colour_requested
-from ..workflow import for_each, plan_tenant
 from .options import (
     EXIT_CHANGES,
     Group,
@@ -35,8 +37,107 @@ from .options import (
     yes_option,
 )
 
+# config.DEFAULT_CONFIG, spelt out: importing config would load pydantic (a test checks both).
+DEFAULT_CONFIG = "tenants.yaml"
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+# Commands defined in other modules: name -> ("module:attribute", the first line of its help).
+# The help line is what `deployer --help` lists without importing the module; a test checks it
+# against the command's own docstring. Adding a command is one line here.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": (
+        "deployer.cli.release:apply",
+        "Apply exactly a plan saved by `deployer plan --out FILE`.",
+    ),
+    "show": (
+        "deployer.cli.release:show",
+        "Print a plan saved by `deployer plan --out FILE`, as `plan` printed it; "
+        "no tenant is read.",
+    ),
+    "promote": (
+        "deployer.cli.release:promote",
+        "Deploy a stage once the stage before it runs this very code.",
+    ),
+    "history": (
+        "deployer.cli.release:history",
+        "List the Action's versions on a tenant, with the commit each came from.",
+    ),
+    "rollback": (
+        "deployer.cli.release:rollback",
+        "Put an older version of the Action live again, through Auth0's version deploy.",
+    ),
+    "disable": (
+        "deployer.cli.incident:disable",
+        "Take the Action out of the login flow: remove only its post-login binding.",
+    ),
+    "destroy": (
+        "deployer.cli.incident:destroy",
+        "Remove the Action from a tenant: unbind it, then delete it and its versions.",
+    ),
+    "verify": (
+        "deployer.cli.verify:verify",
+        "Check the deployed Action with synthetic logins (Auth0's test endpoint).",
+    ),
+    "secrets": (
+        "deployer.cli.secrets:secrets",
+        "Where each secret comes from, and whether the deployed value is the local one.",
+    ),
+    "tenants": (
+        "deployer.cli.tenants:tenants",
+        "List the tenants, as text or as a GitHub Actions matrix.",
+    ),
+    "emulator": (
+        "deployer.cli.emulator:emulator",
+        "A local Auth0 tenant (token endpoint and Actions Management API) for development.",
+    ),
+    "consent": (
+        "deployer.cli.consent:consent",
+        "The reference consent page that the accept-terms Action sends users to.",
+    ),
+    "demo": (
+        "deployer.cli.demo:demo",
+        "Try the consent round trip in a browser, all on this machine.",
+    ),
+    "init": (
+        "deployer.cli.init:init",
+        "Start a configuration repository: tenants.yaml and what goes with it.",
+    ),
+    "schema": (
+        "deployer.cli.init:schema",
+        "Print the JSON Schema of tenants.yaml, for editors and checks.",
+    ),
+}
+
+
+class LazyGroup(Group):
+    """A group that imports a command's module only when that command is used (click's
+    documented lazy-loading pattern), and lists them all from `LAZY_COMMANDS` without importing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 (click's signature)
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: ARG002
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-c",
     "--config",
@@ -109,6 +210,9 @@ def plan(
       deployer plan -t staging -t prod --detailed-exitcode
       deployer plan -t prod --out prod.plan.json   then: deployer apply prod.plan.json
     """
+    from ..saved import write_plan_file
+    from ..workflow import for_each, plan_tenant
+
     context = context_of(ctx, adopt=adopt, prune_secrets=prune_secrets)
     names = tenant_names(context.config, tenants, all_tenants)
     outcomes = for_each(names, partial(plan_tenant, context))
@@ -206,6 +310,9 @@ def render(ctx: click.Context, tenant: str, output: Path | None) -> None:
       deployer render --tenant prod
       deployer render --tenant dev --out build/dev.js
     """
+    from ..desired import desired_action
+    from ..sources import Environment, resolve_secrets
+
     config = config_of(ctx)
     settings = config.tenant(tenant)
     secrets = resolve_secrets(config, settings, Environment(config.root), generate=False)
@@ -234,9 +341,17 @@ def validate(ctx: click.Context, strict: bool) -> None:
       deployer validate
       deployer --config other/tenants.yaml validate --strict
     """
+    from .. import syntax
+
+    syntax.start()  # Node starts while Python loads the config and renders
+    from ..config import missing_terms
+    from ..desired import desired_action
+    from ..render import check_syntax
+    from ..sources import Environment, missing_values
+
     config = config_of(ctx)
     env = Environment(config.root)
-    not_ready = 0
+    rendered = {}
     for name, settings in config.tenants.items():
         values, missing = missing_values(config, settings, env, generate=False)
         if settings.is_emulated:
@@ -245,7 +360,11 @@ def validate(ctx: click.Context, strict: bool) -> None:
             named = {f"tenants.{name}.secrets.{s}" for s in settings.secrets}
             creds = f"tenants.{name}.credentials"
             missing = [p for p in missing if p.field in named or (p.field or "").startswith(creds)]
-        code = desired_action(config, settings, values, check=True).code
+        rendered[name] = (desired_action(config, settings, values).code, missing)
+    not_ready = 0
+    for name, (code, missing) in rendered.items():
+        check_syntax(code, name=name)
+        settings = config.tenants[name]
         click.echo(f"ok  {name}: {len(code.encode())} bytes of JavaScript, syntax checked")
         if (warning := missing_terms(config, settings)) is not None:
             click.secho(f"    warning: {warning}", fg="yellow")
@@ -261,26 +380,6 @@ def validate(ctx: click.Context, strict: bool) -> None:
             "deploy (see above)"
         )
     click.echo(f"{config.path}: {len(config.tenants)} tenants valid.")
-
-
-def _register() -> None:
-    from .consent import consent
-    from .demo import demo
-    from .emulator import emulator
-    from .incident import destroy, disable
-    from .init import init, schema
-    from .release import apply, history, promote, rollback, show
-    from .secrets import secrets
-    from .verify import verify
-
-    for command in (apply, show, promote, history, rollback, disable, destroy, init, schema):
-        cli.add_command(command)
-    for command in (secrets, emulator, consent, demo):
-        cli.add_command(command)
-    cli.add_command(verify)
-
-
-_register()
 
 
 def main() -> None:

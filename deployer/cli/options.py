@@ -10,30 +10,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import click.shell_completion
 
-from .. import output
-from ..config import DEFAULT_CONFIG, Config, load_config
-from ..emulator import EmulatorSettings
 from ..errors import DeployerError, RefusedError
-from ..plan import Plan
-from ..provenance import current_source
-from ..sources import Environment
-from ..state import DesiredAction
-from ..terminal import colour_allowed
-from ..workflow import (
-    Context,
-    Outcome,
-    RunOptions,
-    deploy_tenant,
-    for_each,
-    not_ready,
-    plan_tenant,
-    readiness_message,
-)
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..emulator import EmulatorSettings
+    from ..plan import Plan
+    from ..state import DesiredAction
+    from ..workflow import Context, Outcome
+
+# The root group imports this module, so everything heavier than click is imported inside the
+# functions that need it: `deployer --help` and `validate` start without the Auth0 SDK.
 
 EXIT_CHANGES = 2
 
@@ -97,8 +89,11 @@ class Invocation:
     @classmethod
     def start(cls, ctx: click.Context, config_path: Path) -> Invocation:
         given = ctx.find_root().obj
-        settings = given if isinstance(given, EmulatorSettings) else None
-        return cls(config_path, settings)
+        if given is None:
+            return cls(config_path)
+        from ..emulator import EmulatorSettings  # only a program running the CLI passes one
+
+        return cls(config_path, given if isinstance(given, EmulatorSettings) else None)
 
 
 def invocation_of(ctx: click.Context) -> Invocation:
@@ -109,12 +104,18 @@ def invocation_of(ctx: click.Context) -> Invocation:
 
 
 def config_of(ctx: click.Context) -> Config:
+    from ..config import load_config
+
     return load_config(invocation_of(ctx).config_path)
 
 
 def context_of(ctx: click.Context, **options: Any) -> Context:
+    from ..provenance import current_source
+    from ..sources import Environment
+    from ..workflow import Context, RunOptions
+
     invocation = invocation_of(ctx)
-    config = load_config(invocation.config_path)
+    config = config_of(ctx)
     source = current_source(config.root)
     return Context(
         config=config,
@@ -139,6 +140,8 @@ def complete_tenants(
 ) -> list[click.shell_completion.CompletionItem]:
     """Tenant names for shell completion of -t, read leniently from the config file."""
     import yaml
+
+    from ..config import DEFAULT_CONFIG
 
     root = ctx.find_root()
     path = Path(root.params.get("config_path") or DEFAULT_CONFIG)
@@ -208,6 +211,9 @@ yes_option = click.option(
 
 
 def print_outcomes(outcomes: Sequence[Outcome], fmt: str) -> None:
+    from .. import output
+    from ..terminal import colour_allowed
+
     if fmt == "json":
         click.echo(output.as_json(outcomes), nl=False)
     elif fmt == "markdown":
@@ -221,12 +227,14 @@ def worst(outcomes: Sequence[Outcome]) -> int:
     return 1 if any(o.error for o in outcomes) else 0
 
 
-Check = Callable[[str, Plan, DesiredAction], None]
+Check = Callable[[str, "Plan", "DesiredAction"], None]
 
 
 def _ready(context: Context, names: Sequence[str], skip_not_ready: bool) -> list[str]:
     """The tenants to apply: all of them, or refuse, unless `skip_not_ready` drops those
     that are not ready."""
+    from ..workflow import not_ready, readiness_message
+
     missing = not_ready(context, names)
     if missing and not skip_not_ready:
         raise RefusedError(
@@ -254,6 +262,10 @@ def apply_with_confirmation(
     secrets here is a partial rollout nobody asked for. `skip_not_ready` deploys the others.
     `check` may refuse a tenant (by raising) after its fresh plan is made, before any write.
     """
+    from .. import output
+    from ..terminal import colour_allowed
+    from ..workflow import Outcome, deploy_tenant, for_each, plan_tenant
+
     names = _ready(context, names, skip_not_ready)
     colour = fmt == "text" and colour_allowed(sys.stdout)
     printing = threading.Lock()
@@ -295,6 +307,8 @@ def apply_with_confirmation(
 
 
 def report_applied(outcomes: Sequence[Outcome], fmt: str, colour: bool) -> None:
+    from .. import output
+
     if fmt in ("json", "markdown"):
         print_outcomes(outcomes, fmt)
         return

@@ -15,9 +15,13 @@ from deployer.cli import cli
 def every_command(
     group: click.Group = cli, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, ...]]:
-    """Every command and subcommand, found from the click groups (nothing hard-coded)."""
+    """Every command and subcommand, found from the click groups (nothing hard-coded; through
+    list_commands/get_command, since the root group loads its commands lazily)."""
     yield path
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             yield from every_command(command, (*path, name))
         else:

@@ -19,7 +19,7 @@ NAME = "Accept Terms"
 # Our version takes seconds to settle, and the wait would last two minutes: only the check
 # inside the wait can end it early with the right message.
 SLOW_SETTLE = EmulatorSettings(build_seconds=0.05, deploy_settle_seconds=3, rate_limit_burst=None)
-LONG_WAITS = Waits(build_timeout=30, deploy_timeout=120, bind_timeout=30, first_poll=0.01)
+LONG_WAITS = Waits(build_timeout=30, deploy_timeout=120, bind_timeout=30, poll=0.01)
 
 
 def _twin(project: Project, tmp_path: Path, marker: str) -> Project:

@@ -14,8 +14,12 @@ CHANGED = {"DEV_TOKEN_SECRET": "dev-token-secret-CHANGED-0123456789abcdefghij"}
 
 
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """Every command and subcommand, so a command added later is scanned too."""
-    for name, command in sorted(group.commands.items()):
+    """Every command and subcommand, so a command added later is scanned too (through click's
+    list_commands/get_command: the CLI loads its commands lazily)."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from command_paths(command, (*prefix, name))

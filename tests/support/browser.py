@@ -37,9 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 FAST = EmulatorSettings(build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None)
-FAST_WAITS = Waits(
-    build_timeout=10, deploy_timeout=10, bind_timeout=10, first_poll=0.01, max_poll=0.05
-)
+FAST_WAITS = Waits(build_timeout=10, deploy_timeout=10, bind_timeout=10, poll=0.01)
 VERSION = "2026-11-01"
 NEW_VERSION = "2026-12-01"
 NAMESPACE = "https://example.com/"

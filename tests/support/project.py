@@ -16,9 +16,7 @@ from deployer.workflow import Context, RunOptions
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = EmulatorSettings(build_seconds=0.05, deploy_settle_seconds=0.05, rate_limit_burst=None)
-FAST_WAITS = Waits(
-    build_timeout=10, deploy_timeout=10, bind_timeout=10, first_poll=0.01, max_poll=0.05
-)
+FAST_WAITS = Waits(build_timeout=10, deploy_timeout=10, bind_timeout=10, poll=0.01)
 
 # Obviously fake, but long enough to fingerprint; tests scan every output for them.
 SECRET_VALUES = {
