@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from .config import ASSERTION_ALGORITHMS, DOMAIN, TenantConfig
 from .errors import ConfigError, Problem
@@ -197,33 +196,3 @@ def unset_credentials(tenant: TenantConfig, env: Environment) -> list[str]:
         re.sub(r"^.* is not set: it comes from (\S+)$", r"\1 is not set", p.message)
         for p in credential_problems(tenant, env)
     ]
-
-
-def client_assertion_fields(token_url: str, credentials: ClientCredentials) -> dict[str, str]:
-    """private_key_jwt: auth0-python's assertion (iss = sub = client_id, aud = the tenant's
-    https://DOMAIN/, a 180 s exp and a fresh jti), as Auth0 documents it:
-    https://auth0.com/docs/get-started/authentication-and-authorization-flow/authenticate-with-private-key-jwt
-    """
-    from auth0.authentication.client_authentication import create_client_assertion_jwt
-
-    assert credentials.assertion_key is not None
-    domain = urlsplit(token_url).netloc
-    try:
-        assertion = create_client_assertion_jwt(
-            domain,
-            credentials.client_id,
-            credentials.assertion_key.reveal(),
-            credentials.assertion_algorithm,
-        )
-    except Exception as exc:  # PyJWT/cryptography: a key that cannot sign this algorithm
-        # Never the library's text: it may quote the key.
-        message = (
-            f"cannot sign the client assertion with the key from "
-            f"{credentials.assertion_key.source} ({credentials.assertion_algorithm}): "
-            f"{type(exc).__name__}"
-        )
-        raise ConfigError([Problem(message)]) from None
-    return {
-        "client_assertion": assertion,
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-    }

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from support.project import Project
 
+from deployer.client.token import client_assertion_fields
 from deployer.config import load_config
 from deployer.credentials import (
-    client_assertion_fields,
     credential_problems,
     resolve_credentials,
     tenant_domain,

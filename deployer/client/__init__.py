@@ -1,4 +1,5 @@
-"""The one module that talks to Auth0 (or the emulator): auth0-python underneath.
+"""The one module that talks to Auth0 (or the emulator): auth0-python underneath. The token
+request is in token.py, the conversions of Auth0's answers in shapes.py.
 
 Retries: auth0-python already retries 429, 408, 409, 5xx and dropped connections, honouring
 `x-ratelimit-reset`, for every method. That is right for reads and for our PATCHes (they replace
@@ -10,10 +11,8 @@ with its retries off; a 429 (nothing was done) is retried here, and any other fa
 
 from __future__ import annotations
 
-import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -24,20 +23,32 @@ from auth0.management.core.request_options import RequestOptions
 from auth0.management.types import (
     ActionBindingRef,
     ActionBindingWithRef,
-    ActionSecretRequest,
     ActionTrigger,
-    ActionVersionDependency,
 )
 
-from .credentials import ClientCredentials, client_assertion_fields
-from .errors import Auth0Error
-from .secret import Secret
-from .state import BindingSlot, Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
+from ..errors import Auth0Error
+from ..secret import Secret
+from ..state import BindingSlot, DesiredAction, LiveAction, LiveBinding
+from .shapes import (
+    VersionInfo,
+    _build_errors,
+    _dependencies,
+    _live_action,
+    _secrets,
+    _version,
+)
+from .token import RATE_LIMIT_RETRIES, _wait_for, fetch_token
+
+__all__ = [
+    "AmbiguousWriteError",
+    "Auth0Client",
+    "NotDeployedYetError",
+    "VersionInfo",
+    "explain",
+    "fetch_token",
+]
 
 READ_RETRIES = 5
-RATE_LIMIT_RETRIES = 5
-CONNECT_RETRIES = 2
-MAX_RATE_LIMIT_WAIT = 30.0
 REQUIRED_SCOPES = "read:actions create:actions update:actions"
 
 
@@ -75,143 +86,6 @@ def explain(exc: ApiError, what: str) -> Auth0Error:
     # Auth0's messages usually end with a period already; one, not "..".
     text = f"{what}: Auth0 answered {status}: {str(message).rstrip('.')}.{hint}"
     return Auth0Error(text, status=status, error_code=str(code) if code else None)
-
-
-def _token_refused(
-    response: httpx.Response, token_url: str, credentials: ClientCredentials
-) -> Auth0Error:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    detail = body.get("error_description") or body.get("error") or response.reason_phrase
-    what = "client_id and " + (
-        "the client assertion key and its algorithm"
-        if credentials.assertion_key is not None
-        else "client_secret"
-    )
-    hint = f" Check {what}." if response.status_code in (401, 403) else ""
-    return Auth0Error(
-        f"getting a Management API token from {token_url}: {response.status_code} {detail}.{hint}",
-        status=response.status_code,
-    )
-
-
-def fetch_token(
-    http: httpx.Client,
-    token_url: str,
-    credentials: ClientCredentials,
-    *,
-    audience: str,
-) -> str:
-    """Client-credentials grant, authenticated by a client secret or a private-key JWT.
-
-    The secret (or the signed assertion) goes in the form body and nowhere else. The token
-    request itself stays on our httpx client (retries, the emulator's transport, a CA file);
-    auth0-python's GetToken would send it through `requests` and bypass all three.
-    """
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": credentials.client_id,
-        "audience": audience,
-    }
-    if credentials.assertion_key is not None:
-        form.update(client_assertion_fields(token_url, credentials))
-    elif credentials.client_secret is not None:
-        form["client_secret"] = credentials.client_secret.reveal()
-    for attempt in range(RATE_LIMIT_RETRIES + 1):
-        if attempt and credentials.assertion_key is not None:
-            form.update(client_assertion_fields(token_url, credentials))  # a jti is used once
-        try:
-            response = http.post(token_url, data=form)
-        except httpx.TransportError as exc:
-            if _untrusted_certificate(exc):
-                raise Auth0Error(
-                    f"cannot reach {token_url}: its TLS certificate is not trusted (for an "
-                    "emulator, give its CA certificate with `ca:` in tenants.yaml)"
-                ) from None
-            if attempt >= CONNECT_RETRIES:
-                raise Auth0Error(f"cannot reach {token_url}: {type(exc).__name__}") from None
-            time.sleep(2.0**attempt)
-            continue
-        transient = response.status_code == 429 or response.status_code >= 500
-        if transient and attempt < RATE_LIMIT_RETRIES:
-            time.sleep(_wait_for(response.headers, attempt))
-            continue
-        if response.status_code != 200:
-            raise _token_refused(response, token_url, credentials)
-        token = response.json().get("access_token")
-        if not isinstance(token, str) or not token:
-            raise Auth0Error(f"the token endpoint {token_url} answered without an access_token")
-        return token
-    raise Auth0Error(f"the token endpoint {token_url} kept failing")  # pragma: no cover
-
-
-def _untrusted_certificate(exc: BaseException) -> bool:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def _wait_for(headers: Mapping[str, str], attempt: int) -> float:
-    reset = headers.get("x-ratelimit-reset")
-    if reset and reset.isdigit():
-        return max(0.05, min(int(reset) - time.time(), MAX_RATE_LIMIT_WAIT))
-    return min(0.5 * 2.0**attempt, MAX_RATE_LIMIT_WAIT)
-
-
-def _live_action(data: Any) -> LiveAction:
-    deployed = data.deployed_version
-    triggers = tuple(str(t.id) for t in (data.supported_triggers or []))
-    return LiveAction(
-        id=str(data.id),
-        name=str(data.name),
-        code=data.code or "",
-        runtime=data.runtime,
-        dependencies=tuple(
-            Dependency(str(d.name), str(d.version)) for d in (data.dependencies or [])
-        ),
-        secrets=tuple(
-            LiveSecret(str(s.name), s.updated_at.isoformat() if s.updated_at else None)
-            for s in (data.secrets or [])
-        ),
-        status=str(data.status or ""),
-        all_changes_deployed=bool(data.all_changes_deployed),
-        deployed_code=deployed.code if deployed is not None else None,
-        deployed_version=int(deployed.number) if deployed and deployed.number else None,
-        is_deployed=bool(deployed and deployed.deployed),
-        integration=bool(data.integration or data.installed_integration_id),
-        supported_triggers=triggers,
-        updated_at=data.updated_at.isoformat() if data.updated_at else None,
-    )
-
-
-def _build_errors(data: Any) -> list[str]:
-    """Build errors, wherever this answer carries them (the draft or its current version).
-
-    Usually none: Auth0's failed action carries no `errors` field (recorded: the action went
-    building -> retrying -> failed with the same keys as ever, terraform-provider-auth0
-    TestAccAction.yaml). The API's version object documents `errors`, so they are read where
-    present; the caller must still explain a failure without them.
-    """
-    found: list[Any] = []
-    for holder in (data, getattr(data, "current_version", None)):
-        if holder is None:
-            continue
-        errors = (
-            holder.get("errors") if isinstance(holder, dict) else getattr(holder, "errors", None)
-        )
-        found.extend(errors or [])
-    messages = []
-    for e in found:
-        msg = e.get("msg") if isinstance(e, dict) else getattr(e, "msg", None)
-        url = e.get("url") if isinstance(e, dict) else getattr(e, "url", None)
-        if msg:
-            messages.append(f"{msg} ({url})" if url else str(msg))
-    return messages
 
 
 class Auth0Client:
@@ -426,32 +300,3 @@ class Auth0Client:
             raise Auth0Error(
                 f"writing the {trigger_id} bindings: the connection failed ({type(exc).__name__})"
             ) from None
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    id: str
-    number: int
-    created_at: str | None
-    deployed: bool
-    status: str
-    code: str
-
-
-def _version(data: Any) -> VersionInfo:
-    return VersionInfo(
-        id=str(data.id),
-        number=int(data.number or 0),
-        created_at=data.created_at.isoformat() if data.created_at else None,
-        deployed=bool(data.deployed),
-        status=str(data.status or ""),
-        code=data.code or "",
-    )
-
-
-def _dependencies(desired: DesiredAction) -> list[ActionVersionDependency]:
-    return [ActionVersionDependency(name=d.name, version=d.version) for d in desired.dependencies]
-
-
-def _secrets(secrets: Mapping[str, Secret]) -> list[ActionSecretRequest]:
-    return [ActionSecretRequest(name=n, value=v.reveal()) for n, v in sorted(secrets.items())]
