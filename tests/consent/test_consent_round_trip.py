@@ -4,12 +4,13 @@ The Action is rendered from the repository's tenants.yaml (tenant `local`, whose
 this page's), run in phase "execute" to get the redirect; the browser's part is played by the
 TestClient (open the page, press a button, post the auto-submit form); then phase "continue"
 runs with what the page posted.
+
+The cases both consent pages share (accept, decline, a tampered answer, a token from before a
+rotation, the contract's claim lists) are in tests/roundtrip/; these are the Python page's own.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -128,55 +129,6 @@ def test_the_action_sends_users_to_this_page(
     assert set(result.redirect.query) == {"session_token", "state"}
 
 
-def test_accepting_gives_the_user_the_claims(
-    local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
-) -> None:
-    code, params = local_action
-    login = Login(code, keys_local)
-    form = _through_the_page(page, login.execute(), "accept")
-    result = login.resume(form)
-
-    assert result.passed, result
-    namespace = params.claims.namespace
-    assert result.id_token_claims[f"{namespace}terms_version"] == params.terms.version
-    assert result.user_metadata[params.metadata_key]["version"] == params.terms.version
-
-
-def test_declining_denies_the_login(
-    local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
-) -> None:
-    code, params = local_action
-    login = Login(code, keys_local)
-    form = _through_the_page(page, login.execute(), "decline")
-    result = login.resume(form)
-
-    assert result.denied is not None
-    assert result.denied.reason == "terms_declined"
-    assert result.id_token_claims == {}
-    assert params.metadata_key not in result.user_metadata
-
-
-def _tamper(token: str, **claims: Any) -> str:
-    head, body, sig = token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    payload.update(claims)
-    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-    return f"{head}.{forged}.{sig}"
-
-
-def test_a_tampered_answer_is_refused(
-    local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
-) -> None:
-    code, _ = local_action
-    login = Login(code, keys_local)
-    form = _through_the_page(page, login.execute(), "decline")
-    result = login.resume({**form, "session_token": _tamper(form["session_token"], accepted=True)})
-
-    assert result.denied is not None
-    assert result.denied.reason == "terms_not_accepted"
-    assert result.id_token_claims == {}
-
-
 def test_an_answer_for_another_login_is_refused(
     local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
 ) -> None:
@@ -223,56 +175,3 @@ def test_rotation_step_two_action_rotated_page_not_yet(
     result = login.resume(_through_the_page(page, login.execute(), "accept"))
 
     assert result.passed, result
-
-
-def test_rotation_step_three_token_from_before_the_rotation(
-    local_action: tuple[str, ActionParams],
-    make_client: MakeClient,
-    shipped_terms: Path,
-    keys: Keys,
-) -> None:
-    # A session_token the Action signed with the old secret before (2), answered after (3).
-    old, new = keys.previous, keys.current
-    code, _ = local_action
-    page = _rotation_page(make_client, shipped_terms, current=new, also=old)
-    login = Login(code, {"TERMS_TOKEN_SECRET": old, "TERMS_RECORD_KEY": keys.other})
-    first = login.execute()
-    login.configured = {
-        "TERMS_TOKEN_SECRET": new,
-        "TERMS_TOKEN_SECRET_PREVIOUS": old,
-        "TERMS_RECORD_KEY": keys.other,
-    }
-    result = login.resume(_through_the_page(page, first, "accept"))
-
-    assert result.passed, result
-
-
-def _contract_claims(heading: str) -> set[str]:
-    """The claim names in the table under `heading` in docs/consent-contract.md."""
-    text = (REPO / "docs" / "consent-contract.md").read_text(encoding="utf-8")
-    section = text.split(f"\n{heading}\n", 1)[1]
-    table = section.split("\n| claim |", 1)[1].split("\n\n", 1)[0]
-    return {
-        line.split("`")[1] for line in table.splitlines() if line.startswith("| `")
-    }  # fmt: skip
-
-
-def test_both_tokens_carry_exactly_the_claims_the_contract_lists(
-    local_action: tuple[str, ActionParams], keys_local: dict[str, str], page: Any
-) -> None:
-    """docs/consent-contract.md is the one description: the Action's token and the page's
-    answer carry exactly the claims its two tables list."""
-    code, _ = local_action
-    login = Login(code, keys_local)
-    first = login.execute()
-    assert first.redirect is not None
-    incoming = first.redirect.query["session_token"]
-    answer = _through_the_page(page, first, "accept")["session_token"]
-
-    def claims(token: str) -> set[str]:
-        body = token.split(".")[1]
-        return set(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
-
-    assert claims(incoming) == _contract_claims("### The session token")
-    assert claims(answer) == _contract_claims("### The answer token")
-    assert login.resume(_through_the_page(page, login.execute(), "accept")).passed
