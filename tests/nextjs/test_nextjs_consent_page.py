@@ -214,8 +214,7 @@ def test_an_answer_without_the_pages_cookie_or_csrf_is_refused(
             "sec-fetch-site": "cross-site",
         },
     )
-    assert cross.status_code == 403
-    assert answer(http, shown, "maybe").status_code == 400
+    assert cross.status_code == 403  # refused before its (garbage) fields are looked at
 
 
 def test_no_secret_or_token_reaches_the_log(server: NextProcess, http: httpx.Client) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import contextmanager
 
 import pytest
 from support.roundtrip import (
@@ -31,6 +31,22 @@ def action() -> tuple[str, ActionParams]:
     return local_action()
 
 
+@contextmanager
+def _started(
+    name: str, keys: Secrets, version: str, factory: pytest.TempPathFactory
+) -> Iterator[ConsentPage]:
+    if name == "nextjs" and (why := npm_missing()) is not None:
+        pytest.skip(why)
+    root = factory.mktemp(f"roundtrip-{name}")
+    terms = write_terms(root / "terms", version)
+    if name == "python":
+        with python_page(keys, terms) as page:
+            yield page
+    else:
+        with nextjs_page(keys, terms, root / "next.log") as page:
+            yield page
+
+
 @pytest.fixture(scope="session")
 def page(
     request: pytest.FixtureRequest,
@@ -38,14 +54,20 @@ def page(
     action: tuple[str, ActionParams],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ConsentPage]:
-    """The page named by the test's parameter (ids `python` and `nextjs`)."""
-    name = request.param
-    if name == "nextjs" and (why := npm_missing()) is not None:
-        pytest.skip(why)
-    root = tmp_path_factory.mktemp(f"roundtrip-{name}")
-    terms = write_terms(root / "terms", action[1].terms.version)
-    with ExitStack() as stack:
-        if name == "python":
-            yield stack.enter_context(python_page(roundtrip_keys, terms))
-        else:
-            yield stack.enter_context(nextjs_page(roundtrip_keys, terms, root / "next.log"))
+    """The page named by the test's parameter (ids `python` and `nextjs`), at step 3 of the
+    contract's rotation order: it signs with the new secret and still accepts the old one."""
+    with _started(request.param, roundtrip_keys, action[1].terms.version, tmp_path_factory) as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def page_not_yet_rotated(
+    request: pytest.FixtureRequest,
+    roundtrip_keys: Secrets,
+    action: tuple[str, ActionParams],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ConsentPage]:
+    """The same page at step 1: it signs with the old secret and already accepts the new one."""
+    keys = Secrets(new=roundtrip_keys.old, old=roundtrip_keys.new, record=roundtrip_keys.record)
+    with _started(request.param, keys, action[1].terms.version, tmp_path_factory) as p:
+        yield p

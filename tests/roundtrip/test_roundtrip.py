@@ -83,7 +83,10 @@ class Case:
     signed_with_old: bool = False
     hostname: str = DOMAIN  # the host the browser logs in at
     forget_cookie: bool = False  # the CSRF cookie is gone when the form is posted
+    post_headers: dict[str, str] = field(default_factory=dict)  # sent with the form
     tamper_answer: dict[str, Any] = field(default_factory=dict)
+    # The answer is posted to /continue of another login of the same user (replay).
+    into_another_login: bool = False
 
 
 def _now() -> int:
@@ -99,8 +102,15 @@ CASES = [
         decision="decline",
         tamper_answer={"accepted": True},
     ),
+    Case(
+        "answer-replayed-into-another-login",
+        Denied("terms_not_accepted"),
+        into_another_login=True,
+    ),
     Case("rotation-token-signed-with-previous-secret", Passed(), signed_with_old=True),
     Case("custom-domain-answer-goes-back-there", Passed(), hostname=CUSTOM_DOMAIN),
+    # A token without continue_uri (an Action from before it had one): the answer goes to iss.
+    Case("no-continue-uri-answer-goes-to-iss", Passed(), session=lambda: {"continue_uri": None}),
     Case(
         "expired-session-token",
         PageRefuses(400, EXPIRED),
@@ -128,6 +138,12 @@ CASES = [
         session=lambda: {"terms_version": "2099-01-01"},
     ),
     Case("csrf-cookie-missing", PageRefuses(403, FORGED, step="answer"), forget_cookie=True),
+    Case(
+        "cross-site-post",
+        PageRefuses(403, FORGED, step="answer"),
+        post_headers={"sec-fetch-site": "cross-site"},
+    ),
+    Case("decision-neither-accept-nor-decline", PageRefuses(400, INVALID, step="answer"), "maybe"),
 ]
 
 
@@ -194,7 +210,7 @@ def test_round_trip(
 
     if case.forget_cookie:
         browser.cookies.clear()
-    answered = press(browser, shown, case.decision)
+    answered = press(browser, shown, case.decision, case.post_headers)
     if isinstance(case.expect, PageRefuses):
         _assert_refused(answered, case.expect, token, state)
         return
@@ -208,6 +224,11 @@ def test_round_trip(
     posted = dict(resume.fields)
     if case.tamper_answer:
         posted["session_token"] = tampered(posted["session_token"], **case.tamper_answer)
+    if case.into_another_login:
+        login = Login(code, login.configured, case.hostname)
+        login.execute()
+        # Auth0 routes /continue by the posted state: the replay names the other login's.
+        posted["state"] = login.state
     result = login.resume(posted)
     if isinstance(case.expect, Passed):
         _assert_passed(result, params)
@@ -274,3 +295,27 @@ def test_no_javascript_is_needed(
     resume = only_form(answered.text)
     assert resume.method.lower() == "post" and resume.buttons
     assert re.search(r"<form[^>]*>.*<button[^>]*type=\"submit\"", answered.text, re.DOTALL)
+
+
+@pytest.mark.parametrize("page_not_yet_rotated", PAGES, indirect=True)
+def test_rotation_action_rotated_page_not_yet(
+    page_not_yet_rotated: ConsentPage, action: tuple[str, ActionParams], roundtrip_keys: Secrets
+) -> None:
+    """Between steps 2 and 3 of the rotation order: the Action signs with the new secret (and
+    still accepts the old), the page signs with the old one (and already accepts the new)."""
+    code, params = action
+    keys = roundtrip_keys
+    login = Login(
+        code,
+        {
+            "TERMS_TOKEN_SECRET": keys.new,
+            "TERMS_TOKEN_SECRET_PREVIOUS": keys.old,
+            "TERMS_RECORD_KEY": keys.record,
+        },
+    )
+    token, state = terms_link(login.execute())
+    browser = page_not_yet_rotated.browser()
+    shown = open_terms(browser, token, state)
+    answer = only_form(press(browser, shown, "accept").text).fields
+    jwt.decode(answer["session_token"], keys.old, algorithms=["HS256"])  # the page's current
+    _assert_passed(login.resume(answer), params)

@@ -225,9 +225,11 @@ def claims_of(token: str) -> dict[str, Any]:
 
 def resigned(token: str, secret: str, **changes: Any) -> str:
     """The Action's session_token with some claims changed, signed again with the same secret:
-    what the Action would have made under other circumstances (a later clock, another tenant)."""
+    what the Action would have made under other circumstances (a later clock, another tenant).
+    A change to None drops the claim."""
     claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
     claims.update(changes)
+    claims = {name: value for name, value in claims.items() if value is not None}  # None: drop
     return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
 
 
@@ -253,13 +255,20 @@ def open_terms(browser: httpx.Client, session_token: str, state: str) -> httpx.R
     return browser.get("/terms", params={"session_token": session_token, "state": state})
 
 
-def press(browser: httpx.Client, page: httpx.Response, decision: str) -> httpx.Response:
-    """Press the button `decision` of the terms form: what a browser without JavaScript sends."""
+def press(
+    browser: httpx.Client,
+    page: httpx.Response,
+    decision: str,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """Press the button `decision` of the terms form: what a browser without JavaScript sends.
+    (A `decision` that is no button's value is what a hand-made post would send.)"""
     form = only_form(page.text)
     assert form.method.lower() == "post"
-    assert ("decision", decision) in form.buttons
+    if decision in ("accept", "decline"):
+        assert ("decision", decision) in form.buttons
     return browser.post(
         form.action,
         content=urlencode({**form.fields, "decision": decision}),
-        headers={"content-type": "application/x-www-form-urlencoded"},
+        headers={"content-type": "application/x-www-form-urlencoded", **(headers or {})},
     )
