@@ -47,7 +47,9 @@ def _started(
             yield page
 
 
-@pytest.fixture(scope="session")
+# Module scope: a running `next start` is let go when the table's module is done, not kept
+# through the rest of the suite.
+@pytest.fixture(scope="module")
 def page(
     request: pytest.FixtureRequest,
     roundtrip_keys: Secrets,
@@ -60,7 +62,7 @@ def page(
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page_not_yet_rotated(
     request: pytest.FixtureRequest,
     roundtrip_keys: Secrets,

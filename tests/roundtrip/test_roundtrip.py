@@ -8,7 +8,10 @@ press a button of the HTML form, read the auto-submit form back); what the brows
 /continue is fed to the Action's phase "continue"; the outcome must be the expected one.
 
 The page is mid-rotation throughout (it signs with the new secret, still accepts the old one),
-so one configuration serves every case.
+so one configuration serves every case of the table; the other side of a rotation (the Action
+rotated, the page not yet) has its own test at the end. The Python page is spoken to through
+Starlette's TestClient (an httpx client over the ASGI app), the Next.js page over a socket to
+`next start`; both through the same httpx calls.
 """
 
 from __future__ import annotations
