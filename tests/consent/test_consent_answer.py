@@ -156,14 +156,6 @@ def test_csrf_of_another_session_token_is_refused(client: TestClient, keys: Keys
     assert page.status_code == 403
 
 
-def test_cross_site_post_is_refused(client: TestClient, keys: Keys) -> None:
-    form = _open(client, session_token(keys.current))
-    data = {**form.fields, "decision": "accept"}
-    page = client.post(form.action, data=data, headers={"Sec-Fetch-Site": "cross-site"})
-
-    assert page.status_code == 403
-
-
 def test_two_tabs_share_the_browser_nonce(client: TestClient, keys: Keys) -> None:
     first = _open(client, session_token(keys.current))
     second = _open(client, session_token(keys.current, jti="second-tab"))

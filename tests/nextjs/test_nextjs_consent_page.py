@@ -1,6 +1,10 @@
 """The Next.js consent page (examples/nextjs, /terms and /terms/answer) against the contract,
 over HTTP, without a browser or a tenant: tokens made here as the Action would make them.
 
+The round trip itself (accept, decline, tampering, rotation, expired, wrong issuer, unknown
+version, missing CSRF cookie, the answer's claims) is tests/roundtrip/'s table, shared with the
+Python page; these are the Next.js page's own checks.
+
 The app is built once (cached in examples/nextjs) and started with `next start` for this
 module. Skipped only when Node or npm is missing.
 """
@@ -16,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import jwt
@@ -146,7 +150,9 @@ def test_accepting_posts_the_signed_answer_to_continue(http: httpx.Client) -> No
     assert action == f"https://{TENANT}/continue?state=st-1"
     assert hidden(done.text, "state") == "st-1"
     assert header["alg"] == "HS256"
-    assert claims["sub"] == SUB and claims["iss"] == TENANT and claims["state"] == "st-1"
+    # The answer's iss is the page's own host (contract, "The answer token").
+    assert claims["sub"] == SUB and claims["iss"] == urlsplit(str(http.base_url)).netloc
+    assert claims["state"] == "st-1"
     assert claims["terms_version"] == VERSION and claims["accepted"] is True
     assert claims["exp"] - claims["iat"] == 300 and abs(claims["iat"] - time.time()) < 30
     assert re.fullmatch(r"[0-9a-f]{32}", claims["jti"])
@@ -160,37 +166,25 @@ def test_declining_and_a_custom_domain_and_the_previous_secret(http: httpx.Clien
     action, _, claims = posted(done.text)  # signed with the current secret only
     assert "You declined the terms" in done.text
     assert action == f"https://{CUSTOM}/continue?state=st-2"
-    assert claims["accepted"] is False and claims["iss"] == CUSTOM
-
-
-def test_each_answer_has_its_own_jti(http: httpx.Client) -> None:
-    shown = show(http, session_token())
-    first, second = (posted(answer(http, shown, "accept").text)[2]["jti"] for _ in range(2))
-    assert first != second
-
-
-def _expired_beyond_leeway() -> str:
-    return session_token(exp=int(time.time()) - 120)
+    assert claims["accepted"] is False
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the HS512 case
 @pytest.mark.parametrize(
     ("make", "title"),
     [
-        (_expired_beyond_leeway, "This page has expired"),
-        (lambda: session_token(iss="evil.example"), "This link can’t be used"),
         (lambda: session_token(iss=f"https://{TENANT}/"), "This link can’t be used"),
         (lambda: session_token(secrets.token_urlsafe(40)), "This link can’t be used"),
         (lambda: session_token(alg="HS512"), "This link can’t be used"),
         (lambda: session_token(drop=("sub",)), "This link can’t be used"),
         (lambda: session_token(drop=("exp",)), "This link can’t be used"),
         (lambda: session_token(terms_version="../../etc/passwd"), "This link can’t be used"),
-        (lambda: session_token(terms_version="2099-01-01"), "This link can’t be used"),
         (lambda: "not-a-jwt", "This link can’t be used"),
     ],
 )
 def test_a_bad_session_token_is_refused(http: httpx.Client, make: Any, title: str) -> None:
     shown = show(http, make())
+    assert shown.status_code == 400
     assert title in text(shown)
     assert 'name="csrf"' not in shown.text
 
@@ -220,16 +214,7 @@ def test_an_answer_without_the_pages_cookie_or_csrf_is_refused(
             "sec-fetch-site": "cross-site",
         },
     )
-    assert cross.status_code == 403
-    with httpx.Client(base_url=server.url, timeout=10) as stranger:  # no cookie
-        form = {k: hidden(shown.text, k) for k in ("session_token", "state", "csrf")}
-        refused = stranger.post(
-            "/terms/answer",
-            content=urlencode({**form, "decision": "accept"}),
-            headers={"content-type": "application/x-www-form-urlencoded"},
-        )
-    assert refused.status_code == 403
-    assert answer(http, shown, "maybe").status_code == 400
+    assert cross.status_code == 403  # refused before its (garbage) fields are looked at
 
 
 def test_no_secret_or_token_reaches_the_log(server: NextProcess, http: httpx.Client) -> None:

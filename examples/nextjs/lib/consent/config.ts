@@ -7,6 +7,8 @@
 //                                domain. Default: AUTH0_DOMAIN.
 //   TERMS_DIR                    one <version>.md per version (default: ./terms)
 //   CONSENT_ANSWER_TTL_SECONDS   lifetime of the answer token (default 300; 60 to 900)
+//   CONSENT_ISSUER               the `iss` of answers: this page's host name (default: the host
+//                                the page was reached at)
 import path from "node:path";
 
 export const MIN_SECRET_LENGTH = 32;
@@ -20,6 +22,7 @@ export interface ConsentConfig {
   issuers: string[];
   termsDir: string;
   answerTtlSeconds: number;
+  answerIssuer: string | null;
 }
 
 export function consentConfig(env: NodeJS.ProcessEnv = process.env): ConsentConfig {
@@ -50,7 +53,12 @@ export function consentConfig(env: NodeJS.ProcessEnv = process.env): ConsentConf
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 900) {
     throw new ConsentConfigError("CONSENT_ANSWER_TTL_SECONDS must be an integer from 60 to 900");
   }
+  const answerIssuer = (env.CONSENT_ISSUER || "").trim() || null;
+  if (answerIssuer !== null && !HOST.test(answerIssuer)) {
+    throw new ConsentConfigError("CONSENT_ISSUER must be a host name without scheme or path");
+  }
   return {
+    answerIssuer,
     secrets: previous ? [current, previous] : [current],
     issuers,
     termsDir: path.resolve(env.TERMS_DIR || path.join(process.cwd(), "terms")),

@@ -29,8 +29,10 @@ export interface Session {
   token: string;
   state: string;
   sub: string;
-  iss: string;
   termsVersion: string;
+  // The host the login uses: the host of a verified `continue_uri` (the Action builds it from
+  // event.request.hostname, the custom domain if the login came through one), else `iss`.
+  loginHost: string;
 }
 
 export function isSafeVersion(version: string): boolean {
@@ -42,8 +44,8 @@ const encoder = new TextEncoder();
 /**
  * Checks the Action's session_token and the shape of state; throws TokenRefused if not OK.
  * HS256 only (the header must say so before any key is used), signed with the current secret
- * or the previous one, then exp (with leeway), iss (one of the accepted issuers), sub and
- * terms_version.
+ * or the previous one, then exp and iat (with leeway), iss (one of the accepted issuers), sub,
+ * terms_version, and continue_uri when present (https://ISSUER/continue, ISSUER accepted).
  */
 export async function verifySession(
   config: ConsentConfig,
@@ -77,34 +79,52 @@ export async function verifySession(
       if (err instanceof errors.JWTExpired) throw new TokenRefused("expired");
       throw new TokenRefused("invalid");
     }
-    const { sub, iss, terms_version: version } = payload;
+    const { sub, iss, iat, terms_version: version } = payload;
     if (typeof sub !== "string" || !sub || typeof iss !== "string") throw new TokenRefused("invalid");
+    // jose checks `iat` against the clock only with maxTokenAge, which would make `iat`
+    // required; the contract wants it optional but, when present, not in the future.
+    const now = Math.floor(Date.now() / 1000);
+    if (iat !== undefined && (typeof iat !== "number" || iat > now + CLOCK_LEEWAY_SECONDS)) {
+      throw new TokenRefused("invalid");
+    }
     if (typeof version !== "string" || !isSafeVersion(version)) throw new TokenRefused("invalid");
-    return { token, state, sub, iss, termsVersion: version };
+    const loginHost = loginHostOf(config, iss, payload.continue_uri);
+    return { token, state, sub, termsVersion: version, loginHost };
   }
   throw new TokenRefused("invalid");
 }
 
-/** The answer token, as the contract says: HS256 with the current secret, a few minutes. */
+function loginHostOf(config: ConsentConfig, iss: string, resume: unknown): string {
+  if (resume === undefined) return iss;
+  const found = typeof resume === "string" ? /^https:\/\/([^/?#]+)\/continue$/.exec(resume) : null;
+  if (found === null || !config.issuers.includes(found[1])) throw new TokenRefused("invalid");
+  return found[1];
+}
+
+/**
+ * The answer token, as the contract says: HS256 with the current secret, a few minutes; its
+ * `iss` is this page's own host name (`issuer`: CONSENT_ISSUER, or the host it was reached at).
+ */
 export async function mintAnswer(
   config: ConsentConfig,
   session: Session,
   accepted: boolean,
+  issuer: string,
   now: number = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   return new SignJWT({ state: session.state, terms_version: session.termsVersion, accepted })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(session.sub)
-    .setIssuer(session.iss)
+    .setIssuer(issuer)
     .setIssuedAt(now)
     .setExpirationTime(now + config.answerTtlSeconds)
     .setJti(randomUUID().replaceAll("-", ""))
     .sign(encoder.encode(config.secrets[0]));
 }
 
-/** Where the answer goes: /continue on the domain the login used (the verified `iss`). */
+/** Where the answer goes: /continue on the host the login uses (see Session.loginHost). */
 export function continueUrl(session: Session): string {
-  return `https://${session.iss}/continue?state=${encodeURIComponent(session.state)}`;
+  return `https://${session.loginHost}/continue?state=${encodeURIComponent(session.state)}`;
 }
 
 // CSRF: a signed double-submit token, as in the reference page.

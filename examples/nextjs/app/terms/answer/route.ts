@@ -1,12 +1,13 @@
 // POST /terms/answer: the consent form's answer. Checks CSRF, then the Action's token again,
 // mints the signed answer and hands the browser a form that posts it to Auth0's /continue.
 // A redirect cannot carry a POST across origins, so the page submits the form itself (one line
-// of script), with a Continue button for browsers without JavaScript.
+// of script), with a Continue button for browsers without JavaScript. The HTML: lib/consent/html.ts.
 import { type NextRequest } from "next/server";
 
 import { ConsentConfigError, consentConfig } from "@/lib/consent/config";
 import { CSRF_COOKIE, CSRF_COOKIE_HTTPS } from "@/lib/consent/cookies";
-import { FORGED, INVALID, type Problem, UNAVAILABLE, problemFor } from "@/lib/consent/problems";
+import { escape, htmlPage, problemPage as problem } from "@/lib/consent/html";
+import { FORGED, INVALID, UNAVAILABLE, problemFor } from "@/lib/consent/problems";
 import { termsFile } from "@/lib/consent/terms";
 import {
   TokenRefused,
@@ -20,48 +21,6 @@ export const dynamic = "force-dynamic";
 
 const FIELDS = new Set(["session_token", "state", "csrf", "decision"]);
 const MAX_BODY_BYTES = 16 * 1024;
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function html(status: number, title: string, body: string, script = ""): Response {
-  const nonce = crypto.randomUUID().replaceAll("-", "");
-  // No form-action: browsers apply it to the redirects after a form post, and /continue
-  // redirects on to the application, whose origin this page cannot know.
-  const csp =
-    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; ` +
-    "base-uri 'none'; frame-ancestors 'none'";
-  const page = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow">
-<title>${escape(title)}</title>
-<style nonce="${nonce}">
-body{margin:0;font:1.0625rem/1.6 system-ui,sans-serif;color-scheme:light dark}
-main{max-width:44rem;margin:0 auto;padding:2rem 1.25rem 3rem}
-h1{font-size:1.75rem;line-height:1.25;margin:0 0 .5rem}
-button{font:inherit;font-weight:600;min-height:2.75rem;padding:.5rem 1.25rem;border-radius:.375rem;
-border:2px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
-</style></head>
-<body><main>${body}</main>${script ? `<script nonce="${nonce}">${script}</script>` : ""}</body></html>`;
-  return new Response(page, {
-    status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": csp,
-      "cache-control": "no-store",
-      "referrer-policy": "no-referrer",
-      "x-frame-options": "DENY",
-      "x-content-type-options": "nosniff",
-    },
-  });
-}
-
-function problem(p: Problem): Response {
-  const body = `<h1>${escape(p.title)}</h1><p>${escape(p.message)}</p><p>${escape(p.advice)}</p>`;
-  return html(p.status, p.title, body);
-}
 
 export async function POST(request: NextRequest) {
   // Browsers say where a request comes from; a cross-site post is refused outright.
@@ -109,7 +68,9 @@ export async function POST(request: NextRequest) {
   if (decision !== "accept" && decision !== "decline") return problem(problemFor("malformed"));
 
   const accepted = decision === "accept";
-  const answer = await mintAnswer(config, session, accepted);
+  // The answer's `iss` is this page's own host name (contract, "The answer token").
+  const issuer = config.answerIssuer ?? request.headers.get("host") ?? request.nextUrl.host;
+  const answer = await mintAnswer(config, session, accepted, issuer);
   console.info(`consent page: answer minted (accepted=${accepted})`);
   const heading = accepted ? "Thank you" : "You declined the terms";
   const lead = accepted
@@ -121,5 +82,5 @@ export async function POST(request: NextRequest) {
 <input type="hidden" name="session_token" value="${escape(answer)}">
 <button type="submit">Continue</button>
 </form>`;
-  return html(200, "Returning to sign-in", body, 'document.getElementById("continue").submit();');
+  return htmlPage(200, "Returning to sign-in", body, 'document.getElementById("continue").submit();');
 }
