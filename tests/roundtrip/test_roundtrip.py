@@ -50,6 +50,7 @@ from .conftest import PAGES
 EXPIRED = "This page has expired"
 INVALID = "This link can’t be used"
 FORGED = "Your answer could not be checked"
+TERMS_MISSING = "The terms are temporarily unavailable"
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ CASES = [
         session=lambda: {"continue_uri": "https://evil.example/continue"},
     ),
     Case(
-        "version-without-terms-file",
-        PageRefuses(400, INVALID),
+        "version-without-terms-file",  # the operator's mistake: come back later
+        PageRefuses(503, TERMS_MISSING),
         session=lambda: {"terms_version": "2099-01-01"},
     ),
     Case("csrf-cookie-missing", PageRefuses(403, FORGED, step="answer"), forget_cookie=True),

@@ -8,7 +8,7 @@ import { type NextRequest } from "next/server";
 import { ConsentConfigError, consentConfig } from "@/lib/consent/config";
 import { CSRF_NONCE_HEADER } from "@/lib/consent/cookies";
 import { escape, htmlPage, problemPage } from "@/lib/consent/html";
-import { UNAVAILABLE, problemFor } from "@/lib/consent/problems";
+import { UNAVAILABLE, problemFor, termsMissing } from "@/lib/consent/problems";
 import { renderTerms, termsFile } from "@/lib/consent/terms";
 import { TokenRefused, csrfToken, verifySession } from "@/lib/consent/tokens";
 
@@ -35,11 +35,11 @@ export async function GET(request: NextRequest) {
   try {
     session = await verifySession(config, single(query, "session_token"), single(query, "state"));
     file = await termsFile(config.termsDir, session.termsVersion);
-    if (file === null) throw new TokenRefused("unknown_version");
   } catch (err) {
     if (!(err instanceof TokenRefused)) throw err;
     return problemPage(problemFor(err.refusal));
   }
+  if (file === null) return problemPage(termsMissing(session.termsVersion, config.termsDir));
   let terms: string;
   try {
     terms = await renderTerms(file); // markdown-it with raw HTML off: the text is escaped

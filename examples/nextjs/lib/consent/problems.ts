@@ -36,6 +36,20 @@ export const UNAVAILABLE: Problem = {
   advice: "Please try again in a few minutes.",
 };
 
+// A valid token for a version this page has no text for: the operator published the Action's
+// terms version without its file here. Not the user's doing (docs/consent-contract.md, 1).
+export const TERMS_MISSING: Problem = {
+  status: 503,
+  title: "The terms are temporarily unavailable",
+  message: "The terms you are asked to accept can’t be shown right now.",
+  advice: "Please try again in a few minutes.",
+};
+
+export function termsMissing(version: string, dir: string): Problem {
+  console.error(`no terms file for version ${version} in ${dir}: publish ${version}.md there`);
+  return TERMS_MISSING;
+}
+
 export function problemFor(refusal: Refusal): Problem {
   console.info(`consent page refused a request: ${refusal}`);
   return refusal === "expired" ? EXPIRED : INVALID;

@@ -17,7 +17,7 @@ const STATE = /^[\x21-\x7e]+$/; // printable ASCII, no spaces: Auth0 states are 
 // The deployer's rule for a terms version, so every version it deploys is a safe file name.
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export type Refusal = "missing" | "malformed" | "expired" | "invalid" | "unknown_version";
+export type Refusal = "missing" | "malformed" | "expired" | "invalid";
 
 export class TokenRefused extends Error {
   constructor(readonly refusal: Refusal) {

@@ -7,7 +7,7 @@ import { type NextRequest } from "next/server";
 import { ConsentConfigError, consentConfig } from "@/lib/consent/config";
 import { CSRF_COOKIE, CSRF_COOKIE_HTTPS } from "@/lib/consent/cookies";
 import { escape, htmlPage, problemPage as problem } from "@/lib/consent/html";
-import { FORGED, INVALID, UNAVAILABLE, problemFor } from "@/lib/consent/problems";
+import { FORGED, INVALID, UNAVAILABLE, problemFor, termsMissing } from "@/lib/consent/problems";
 import { termsFile } from "@/lib/consent/terms";
 import {
   TokenRefused,
@@ -58,12 +58,12 @@ export async function POST(request: NextRequest) {
   let session;
   try {
     session = await verifySession(config, token, state);
-    if ((await termsFile(config.termsDir, session.termsVersion)) === null) {
-      throw new TokenRefused("unknown_version");
-    }
   } catch (err) {
     if (!(err instanceof TokenRefused)) throw err;
     return problem(problemFor(err.refusal));
+  }
+  if ((await termsFile(config.termsDir, session.termsVersion)) === null) {
+    return problem(termsMissing(session.termsVersion, config.termsDir));
   }
   if (decision !== "accept" && decision !== "decline") return problem(problemFor("malformed"));
 
