@@ -7,13 +7,17 @@ verified ID token says.
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode
-
-from playwright.sync_api import Page, Request, Route, expect
-from support.browser import NAMESPACE, NEW_VERSION, VERSION, Project, Shots, skip_without_chromium
+from playwright.sync_api import Page, expect
+from support.browser import (
+    NAMESPACE,
+    NEW_VERSION,
+    VERSION,
+    Project,
+    Shots,
+    skip_without_chromium,
+    stored_acceptance,
+    tampering,
+)
 
 from deployer.demo import RunningDemo
 
@@ -117,25 +121,7 @@ def test_declining_ends_at_the_app_with_access_denied(
     expect(page.locator("#error-description")).to_have_text("terms_declined")
     expect(page.locator("h1")).to_have_text("You are not signed in")
     shots(page, "declined")
-    assert _record(demo) is None
-
-
-def _forge(token: str, **claims: object) -> str:
-    """The same header and signature over changed claims."""
-    head, body, sig = token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    forged = json.dumps({**payload, **claims}).encode()
-    return f"{head}.{base64.urlsafe_b64encode(forged).rstrip(b'=').decode()}.{sig}"
-
-
-def _tampering(seen: list[dict[str, str]]) -> Callable[[Route, Request], None]:
-    def handle(route: Route, request: Request) -> None:
-        form = dict(parse_qsl(request.post_data or ""))
-        seen.append(form)
-        form["session_token"] = _forge(form["session_token"], accepted=True)
-        route.continue_(post_data=urlencode(form))
-
-    return handle
+    assert stored_acceptance(demo) is None
 
 
 def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shots) -> None:
@@ -143,7 +129,7 @@ def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shot
     # under the page's signature of the declining answer.
     seen: list[dict[str, str]] = []
     # The page posts to /continue?state=... (docs/consent-contract.md).
-    page.route(f"{demo.emulator_url}/continue?*", _tampering(seen))
+    page.route(f"{demo.emulator_url}/continue?*", tampering(seen))
     page.goto(demo.app_url)
     sign_in(page, demo, shots, "#sign-in", "login-form")
     at_terms(page, demo, VERSION)
@@ -154,11 +140,4 @@ def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shot
     expect(page.locator("#error-code")).to_have_text("access_denied")
     expect(page.locator("#error-description")).to_have_text("terms_not_accepted")
     shots(page, "tampered-refused")
-    assert _record(demo) is None
-
-
-def _record(demo: RunningDemo) -> object:
-    """The demo user's stored acceptance, if any."""
-    user = demo.emulator.state.login.user_by_email(demo.user.email)
-    assert user is not None
-    return demo.emulator.login.user(user.user_id).user_metadata.get("terms")
+    assert stored_acceptance(demo) is None

@@ -9,7 +9,6 @@ trusts it through NODE_EXTRA_CA_CERTS.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -19,12 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, expect
+from playwright.sync_api import Browser, Page, expect
 from support.browser import (
     NAMESPACE,
     NEW_VERSION,
@@ -32,6 +31,8 @@ from support.browser import (
     Project,
     Shots,
     skip_without_chromium,
+    stored_acceptance,
+    tampering,
 )
 
 from deployer.demo import RunningDemo, start_demo
@@ -226,32 +227,14 @@ def test_declining_without_javascript_ends_on_a_page_that_says_so(
     expect(page.locator("#error-code")).to_have_text("access_denied")
     expect(page.locator("#error-description")).to_have_text("terms_declined")
     shots(page, "declined")
-    assert _record(demo) is None
-
-
-def _forge(token: str, **claims: object) -> str:
-    """The same header and signature over changed claims."""
-    head, body, sig = token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    forged = json.dumps({**payload, **claims}).encode()
-    return f"{head}.{base64.urlsafe_b64encode(forged).rstrip(b'=').decode()}.{sig}"
-
-
-def _tampering(seen: list[dict[str, str]]) -> Callable[[Route, Request], None]:
-    def handle(route: Route, request: Request) -> None:
-        form = dict(parse_qsl(request.post_data or ""))
-        seen.append(form)
-        form["session_token"] = _forge(form["session_token"], accepted=True)
-        route.continue_(post_data=urlencode(form))
-
-    return handle
+    assert stored_acceptance(demo) is None
 
 
 def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shots) -> None:
     # The browser declines, but the answer it posts to /continue claims `accepted: true`
     # under the Next.js page's signature of the declining answer.
     seen: list[dict[str, str]] = []
-    page.route(f"{demo.emulator_url}/continue?**", _tampering(seen))
+    page.route(f"{demo.emulator_url}/continue?**", tampering(seen))
     page.goto(demo.app_url)
     sign_in(page, demo, shots, "#sign-in", "login-form")
     at_terms(page, demo, VERSION)
@@ -262,14 +245,7 @@ def test_a_tampered_answer_is_refused(page: Page, demo: RunningDemo, shots: Shot
     expect(page.locator("#error-code")).to_have_text("access_denied")
     expect(page.locator("#error-description")).to_have_text("terms_not_accepted")
     shots(page, "tampered-refused")
-    assert _record(demo) is None
-
-
-def _record(demo: RunningDemo) -> object:
-    """The demo user's stored acceptance, if any."""
-    user = demo.emulator.state.login.user_by_email(demo.user.email)
-    assert user is not None
-    return demo.emulator.login.user(user.user_id).user_metadata.get("terms")
+    assert stored_acceptance(demo) is None
 
 
 # The command run on its own, with fast emulator builds (as test_demo_cli.py does).

@@ -9,16 +9,21 @@ Screenshots of each step go to test-artifacts/browser/<test name>/NN-step.png (g
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Request, Route
 
 from deployer.apply import Waits
 from deployer.config import load_config
+from deployer.demo import RunningDemo
 from deployer.emulator import EmulatorSettings
 from deployer.sources import Environment
 from deployer.workflow import Context, RunOptions
@@ -114,3 +119,30 @@ class Shots:
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         return path
+
+
+def forge(token: str, **claims: object) -> str:
+    """The same header and signature over changed claims."""
+    head, body, sig = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged = json.dumps({**payload, **claims}).encode()
+    return f"{head}.{base64.urlsafe_b64encode(forged).rstrip(b'=').decode()}.{sig}"
+
+
+def tampering(seen: list[dict[str, str]]) -> Callable[[Route, Request], None]:
+    """A route handler that keeps each answer posted to /continue and forges it to accepted."""
+
+    def handle(route: Route, request: Request) -> None:
+        form = dict(parse_qsl(request.post_data or ""))
+        seen.append(form)
+        form["session_token"] = forge(form["session_token"], accepted=True)
+        route.continue_(post_data=urlencode(form))
+
+    return handle
+
+
+def stored_acceptance(demo: RunningDemo) -> object:
+    """The demo user's stored acceptance, if any."""
+    user = demo.emulator.state.login.user_by_email(demo.user.email)
+    assert user is not None
+    return demo.emulator.login.user(user.user_id).user_metadata.get("terms")
