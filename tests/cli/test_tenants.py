@@ -4,27 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from click.testing import CliRunner, Result
-from support.project import FAST, Project
-
-from deployer.cli import cli
-
-
-@pytest.fixture
-def run(project: Project):  # type: ignore[no-untyped-def]
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return CliRunner().invoke(
-            cli,
-            ["--config", str(project.tenants_file), *args],
-            env={**project.environ, **(env or {})},
-            obj=FAST,
-            catch_exceptions=False,
-        )
-
-    return invoke
-
 
 def test_json_is_one_line_list_of_every_tenant(run) -> None:  # type: ignore[no-untyped-def]
     result = run("tenants", "--output", "json")

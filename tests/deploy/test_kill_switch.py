@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from support.project import FAST, Project
 
 from deployer.apply import apply_teardown
-from deployer.cli import cli
 from deployer.client import Auth0Client
 from deployer.desired import desired_action
 from deployer.emulator import Emulator, EmulatorServer, serve
@@ -22,21 +20,6 @@ from deployer.workflow import deploy_tenant, plan_tenant, read_live, teardown_te
 
 NAME = "Accept Terms"
 OTHERS = ("Risk Check", "Geo Block", "Audit Log")
-
-
-@pytest.fixture
-def run(project: Project):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(
-            cli,
-            ["--config", str(project.tenants_file), *args],
-            env={**project.environ, **(env or {})},
-            obj=FAST,
-        )
-
-    return invoke
 
 
 def cli_emulator(project: Project, tenant: str) -> Emulator:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from support.project import FAST, Project
 
 from deployer.cli import cli
@@ -17,22 +17,6 @@ from deployer.versions import history
 from deployer.workflow import deploy_tenant, plan_tenant
 
 NAME = "Accept Terms"
-
-
-@pytest.fixture
-def run(project: Project):  # type: ignore[no-untyped-def]
-    # The CLI's embedded tenants persist in tmp_path/.deployer, like a user's checkout.
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(
-            cli,
-            ["--config", str(project.tenants_file), *args],
-            env={**project.environ, **(env or {})},
-            obj=FAST,
-        )
-
-    return invoke
 
 
 def edit_draft(project: Project, tenant: str, extra: str) -> None:

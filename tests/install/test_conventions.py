@@ -55,14 +55,21 @@ def test_render_writes_with_out_and_o_is_not_a_file_flag(
 
 
 def test_every_single_tenant_command_defaults_to_local(project: Project, run: Run) -> None:
+    import click
+
     from deployer.cli import cli
 
+    def command(name: str) -> click.Command:
+        # Through get_command: the group loads most commands on first use.
+        found = cli.get_command(click.Context(cli), name)
+        assert found is not None, name
+        return found
+
     for name in ("render", "history", "rollback", "demo"):
-        command = cli.commands[name]
-        (option,) = [p for p in command.params if p.name == "tenant"]
+        (option,) = [p for p in command(name).params if p.name == "tenant"]
         assert option.default == "local", name
     for name in ("plan", "deploy", "secrets"):
-        (option,) = [p for p in cli.commands[name].params if p.name == "tenants"]
+        (option,) = [p for p in command(name).params if p.name == "tenants"]
         assert option.multiple and "default: local" in str(getattr(option, "help", "")), name
 
 

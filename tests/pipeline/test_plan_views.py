@@ -5,24 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-from click.testing import CliRunner, Result
 from support.project import FAST, REPO, Project
 
 from deployer import output
-from deployer.cli import cli
 from deployer.emulator import Emulator
-
-
-@pytest.fixture
-def run(project: Project):  # type: ignore[no-untyped-def]
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(
-            cli, ["--config", str(project.tenants_file), *args], env=project.environ, obj=FAST
-        )
-
-    return invoke
 
 
 def views(run, *args: str) -> tuple[dict, str, str]:  # type: ignore[no-untyped-def,type-arg]

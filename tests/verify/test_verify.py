@@ -5,30 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
-from click.testing import CliRunner, Result
-from support.project import FAST, SECRET_VALUES, Project
+from support.project import SECRET_VALUES, Project
 
-from deployer.cli import cli
 from deployer.params import ActionParams
 from deployer.verify import cases, verify_tenant
 from deployer.workflow import deploy_tenant
-
-
-@pytest.fixture
-def run(project: Project) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(
-            cli,
-            ["--config", str(project.tenants_file), *args],
-            env=dict(project.environ),
-            obj=FAST,  # the embedded emulators' settings (fast builds)
-            catch_exceptions=False,
-        )
-
-    return invoke
 
 
 def _no_secret_in(text: str) -> None:
