@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -21,6 +22,7 @@ from support.browser import (
     Project,
     Shots,
     free_port,
+    new_page,
 )
 
 from deployer.demo import RunningDemo, start_demo
@@ -67,25 +69,23 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def _page(browser: Browser, *, scripts: bool) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport={"width": 1000, "height": 760}, java_script_enabled=scripts
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+@pytest.fixture
+def context_options() -> dict[str, Any]:
+    """Options for each test's browser context; a test module overrides this fixture (the
+    Next.js demo trusts the emulator's local CA and waits longer)."""
+    return {"timeout_ms": 10_000}
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, context_options: dict[str, Any]) -> Iterator[Page]:
     """A new browser context (no cookies) and its page."""
-    yield from _page(browser, scripts=True)
+    yield from new_page(browser, context_options, scripts=True)
 
 
 @pytest.fixture
-def no_script_page(browser: Browser) -> Iterator[Page]:
+def no_script_page(browser: Browser, context_options: dict[str, Any]) -> Iterator[Page]:
     """The same with JavaScript turned off."""
-    yield from _page(browser, scripts=False)
+    yield from new_page(browser, context_options, scripts=False)
 
 
 @pytest.fixture

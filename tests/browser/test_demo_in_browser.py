@@ -14,6 +14,9 @@ from support.browser import (
     VERSION,
     Project,
     Shots,
+    at_app,
+    at_terms,
+    sign_in,
     skip_without_chromium,
     stored_acceptance,
     tampering,
@@ -31,26 +34,6 @@ def visited(page: Page) -> list[str]:
         "framenavigated", lambda frame: urls.append(frame.url) if frame is page.main_frame else None
     )
     return urls
-
-
-def sign_in(page: Page, demo: RunningDemo, shots: Shots, link: str, step: str) -> None:
-    """Clicks the app's sign-in link and fills the emulator's login form."""
-    page.locator(link).click()
-    page.wait_for_url(f"{demo.emulator_url}/**")
-    expect(page.locator("#email")).to_be_visible()
-    page.fill("#email", demo.user.email)
-    page.fill("#password", demo.user.password)
-    shots(page, step)
-    page.get_by_role("button", name="Continue").click()
-
-
-def at_terms(page: Page, demo: RunningDemo, version: str) -> None:
-    page.wait_for_url(f"{demo.consent_url}?**")
-    expect(page.locator("h1")).to_contain_text(f"Version {version}")
-
-
-def at_app(page: Page, demo: RunningDemo) -> None:
-    page.wait_for_url(f"{demo.app_url}/")
 
 
 def test_accept_then_straight_through_then_asked_again_for_new_terms(

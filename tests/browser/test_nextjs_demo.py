@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,6 +31,10 @@ from support.browser import (
     VERSION,
     Project,
     Shots,
+    at_app,
+    at_terms,
+    new_page,
+    sign_in,
     skip_without_chromium,
     stored_acceptance,
     tampering,
@@ -64,25 +69,10 @@ def demo(project: Project) -> Iterator[RunningDemo]:
         yield running
 
 
-def _context_page(browser: Browser, *, scripts: bool) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport={"width": 1000, "height": 760},
-        java_script_enabled=scripts,
-        ignore_https_errors=True,  # the emulator's local CA; see the module docstring
-    )
-    context.set_default_timeout(20_000)
-    yield context.new_page()
-    context.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from _context_page(browser, scripts=True)
-
-
-@pytest.fixture
-def no_script_page(browser: Browser) -> Iterator[Page]:
-    yield from _context_page(browser, scripts=False)
+def context_options() -> dict[str, Any]:
+    # The emulator's local CA (see the module docstring); Next.js pages take longer to answer.
+    return {"ignore_https_errors": True, "timeout_ms": 20_000}
 
 
 def visited(page: Page) -> list[str]:
@@ -90,26 +80,6 @@ def visited(page: Page) -> list[str]:
     urls: list[str] = []
     page.on("request", lambda req: urls.append(req.url) if req.is_navigation_request() else None)
     return urls
-
-
-def sign_in(page: Page, demo: RunningDemo, shots: Shots, link: str, step: str) -> None:
-    """Clicks the app's sign-in link and fills the emulator's login form."""
-    page.locator(link).click()
-    page.wait_for_url(f"{demo.emulator_url}/**")
-    expect(page.locator("#email")).to_be_visible()
-    page.fill("#email", demo.user.email)
-    page.fill("#password", demo.user.password)
-    shots(page, step)
-    page.get_by_role("button", name="Continue").click()
-
-
-def at_terms(page: Page, demo: RunningDemo, version: str) -> None:
-    page.wait_for_url(f"{demo.consent_url}?**")
-    expect(page.locator("h1")).to_contain_text(f"Version {version}")
-
-
-def at_app(page: Page, demo: RunningDemo) -> None:
-    page.wait_for_url(f"{demo.app_url}/")
 
 
 def test_accept_then_straight_through_then_asked_again_then_sign_out(
@@ -179,7 +149,12 @@ def test_accept_then_straight_through_then_asked_again_then_sign_out(
 
 
 def test_new_terms_accepted_elsewhere_arrive_by_refresh_without_a_new_login(
-    browser: Browser, page: Page, demo: RunningDemo, project: Project, shots: Shots
+    browser: Browser,
+    context_options: dict[str, Any],
+    page: Page,
+    demo: RunningDemo,
+    project: Project,
+    shots: Shots,
 ) -> None:
     # This browser signs in and accepts the current terms.
     page.goto(demo.app_url)
@@ -191,7 +166,7 @@ def test_new_terms_accepted_elsewhere_arrive_by_refresh_without_a_new_login(
     # New terms; the same user accepts them in another browser.
     project.set_version(NEW_VERSION)
     assert demo.deploy().applied
-    for other in _context_page(browser, scripts=True):
+    for other in new_page(browser, context_options, scripts=True):
         other.goto(demo.app_url)
         sign_in(other, demo, shots, "#sign-in", "other-browser-login")
         at_terms(other, demo, NEW_VERSION)

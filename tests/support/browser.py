@@ -13,13 +13,14 @@ import base64
 import json
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from deployer.apply import Waits
 from deployer.config import load_config
@@ -146,3 +147,35 @@ def stored_acceptance(demo: RunningDemo) -> object:
     user = demo.emulator.state.login.user_by_email(demo.user.email)
     assert user is not None
     return demo.emulator.login.user(user.user_id).user_metadata.get("terms")
+
+
+def sign_in(page: Page, demo: RunningDemo, shots: Shots, link: str, step: str) -> None:
+    """Clicks the app's sign-in link and fills the emulator's login form."""
+    page.locator(link).click()
+    page.wait_for_url(f"{demo.emulator_url}/**")
+    expect(page.locator("#email")).to_be_visible()
+    page.fill("#email", demo.user.email)
+    page.fill("#password", demo.user.password)
+    shots(page, step)
+    page.get_by_role("button", name="Continue").click()
+
+
+def at_terms(page: Page, demo: RunningDemo, version: str) -> None:
+    page.wait_for_url(f"{demo.consent_url}?**")
+    expect(page.locator("h1")).to_contain_text(f"Version {version}")
+
+
+def at_app(page: Page, demo: RunningDemo) -> None:
+    page.wait_for_url(f"{demo.app_url}/")
+
+
+def new_page(browser: Browser, options: dict[str, Any], *, scripts: bool) -> Iterator[Page]:
+    """A page in a new browser context (no cookies), closed when the generator ends."""
+    given = dict(options)
+    timeout = given.pop("timeout_ms", 10_000)
+    context = browser.new_context(
+        viewport={"width": 1000, "height": 760}, java_script_enabled=scripts, **given
+    )
+    context.set_default_timeout(timeout)
+    yield context.new_page()
+    context.close()
