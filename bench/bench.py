@@ -167,16 +167,22 @@ def local_work(project: Project) -> float:
 DEPLOY_STAGES: list[tuple[int, str, str]] = [
     (0, "", ""),  # the token (the Authentication API: not in the Management API's bucket)
     (2, "", ""),  # the action and the bindings, at once
-    (1, "", ""),  # the draft re-read just before writing (no concurrent deploy)
     (1, "", "build"),  # PATCH the draft
     (1, "build", ""),  # the read that sees it built
     (1, "", "settle"),  # deploy
-    (1, "settle", ""),  # the read that sees it live
-    (2, "", ""),  # the re-read that confirms nothing is left: action and bindings
+    (1, "", ""),  # the bindings again, for the check that nothing is left (while it settles)
+    (1, "settle", ""),  # the read that sees it live (the check's read of the action)
 ]
 
 
-def floor(latency: float, local: float, *, rate_limited: bool) -> float:
+def floor(
+    latency: float,
+    local: float,
+    *,
+    rate_limited: bool,
+    build: float = BUILD,
+    settle: float = SETTLE,
+) -> float:
     """Local work plus the stages of DEPLOY_STAGES, each as early as possible."""
     tokens, tokens_at, now = float(BURST), 0.0, 0.0
     done = {"": 0.0}
@@ -189,7 +195,7 @@ def floor(latency: float, local: float, *, rate_limited: bool) -> float:
                 tokens = float(requests)
             tokens, tokens_at = tokens - requests, effect
         if starts:
-            done[starts] = effect + (BUILD if starts == "build" else SETTLE)
+            done[starts] = effect + (build if starts == "build" else settle)
         now = effect
     return local + now
 

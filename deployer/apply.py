@@ -26,7 +26,7 @@ from .plan import (
 from .plan import desired_bindings as merge_bindings
 from .render import check_syntax
 from .secret import Secret
-from .state import BindingSlot, DesiredAction, LiveAction
+from .state import BindingSlot, DesiredAction, LiveAction, LiveBinding
 
 Report = Callable[[str], None]
 HEARTBEAT_SECONDS = 10.0
@@ -43,6 +43,9 @@ class Waits:
     # seconds, and intervals doubling to 2 s noticed a 2 s build at 3.8 s. The tenant's rate
     # budget (pacing.py) stretches it when other requests have spent the tokens.
     poll: float = 0.5
+    # A plan read no longer ago than this is written without reading the draft again first
+    # (see _check_unchanged).
+    fresh: float = 1.0
 
 
 class Waiter:
@@ -104,6 +107,17 @@ class Waiter:
             self.sleep(max(0.0, next_at - self.clock()))
 
 
+@dataclass(frozen=True)
+class Applied:
+    action_id: str
+    # What the check after the apply would read again, read here already. The action as the
+    # deploy's wait last saw it: deployed, settled and checked to be ours (None when nothing
+    # was deployed). The trigger's bindings, read while the deploy settled, when the plan left
+    # them alone (None when it bound, or deployed nothing).
+    action: LiveAction | None = None
+    bindings: tuple[LiveBinding, ...] | None = None
+
+
 def apply_plan(
     plan: Plan,
     desired: DesiredAction,
@@ -112,8 +126,9 @@ def apply_plan(
     *,
     report: Report,
     waiter: Waiter,
-) -> str:
-    """Apply `plan`; return the action id."""
+    basis_age: float = float("inf"),
+) -> Applied:
+    """Apply `plan`, whose live state was read `basis_age` seconds ago."""
     action_id = plan.action_id
     create = plan.find(CreateAction)
     update = plan.find(UpdateAction)
@@ -123,19 +138,25 @@ def apply_plan(
         report(f"+ creating action {desired.name!r}")
         action_id = _create(client, desired, secrets)
     elif isinstance(update, UpdateAction):
-        _check_unchanged(client, plan)
+        _check_unchanged(client, plan, fresh=basis_age <= waiter.waits.fresh)
         send = update.secrets.send
         report(f"~ updating the draft of {desired.name!r}" + (" and its secrets" if send else ""))
         client.update_action(update.action_id, desired, dict(secrets) if send else None)
     assert action_id is not None
+    binds = plan.find(BindAction) is not None
+    settled = bindings = None
     if plan.find(DeployAction) is not None:
         _wait_built(client, action_id, desired, waiter)
         report(f"~ deploying {desired.name!r}")
         number = _deploy(client, action_id, desired)
-        _wait_deployed(client, action_id, desired, waiter, number)
-    if plan.find(BindAction) is not None:
+        if not binds:
+            # The check after the apply reads them: now, while the deploy settles anyway, the
+            # read costs no time; after it, it would wait for a rate-limit token of its own.
+            bindings = client.bindings(desired.trigger_id)
+        settled = _wait_deployed(client, action_id, desired, waiter, number, then=int(binds))
+    if binds:
         _bind(client, action_id, desired, report, waiter)
-    return action_id
+    return Applied(action_id, settled, bindings)
 
 
 def _create(client: Auth0Client, desired: DesiredAction, secrets: Mapping[str, Secret]) -> str:
@@ -154,14 +175,18 @@ def _create(client: Auth0Client, desired: DesiredAction, secrets: Mapping[str, S
         return client.create_action(desired, secrets)
 
 
-def _check_unchanged(client: Auth0Client, plan: Plan) -> None:
+def _check_unchanged(client: Auth0Client, plan: Plan, *, fresh: bool) -> None:
     """Just before writing: the draft must still be the one the plan was made against.
 
     Auth0 has no conditional writes; this re-read narrows the window in which two pipelines
     deploying one tenant could overwrite each other, and the build wait closes the rest.
+    It narrows it only when time has passed since the plan's read (a person confirming, a
+    saved plan being checked). A `fresh` plan was read a moment ago: a re-read could not reach
+    the tenant sooner than the write itself would (each waits its turn in the rate limit), so
+    it would move the unguarded stretch, not shorten it, and cost a request.
     """
     before = plan.basis.action
-    if before is None:
+    if before is None or fresh:
         return
     now = client.get_action(before.id)
     if (now.code, now.updated_at, now.secret_names) != (
@@ -244,17 +269,29 @@ def _wait_deployed(
     desired: DesiredAction,
     waiter: Waiter,
     number: int | None,
-) -> None:
+    *,
+    then: int,
+) -> LiveAction:
+    """Wait until our version is live; return the action as the read that saw it. `then`:
+    how many requests follow at once (the polls leave them their rate-limit tokens)."""
+    seen: list[LiveAction] = []
+
     def check() -> str | None:
         live = client.get_action(action_id)
         if _deployed(live, desired, number):
+            seen.append(live)
             return None
         _check_not_overtaken(live, desired, number)
         return f"version {number or '?'} not live yet"
 
     waiter.until(
-        "waiting for the deploy to settle", waiter.waits.deploy_timeout, check, at_once=False
+        "waiting for the deploy to settle",
+        waiter.waits.deploy_timeout,
+        check,
+        at_once=False,
+        reserve=then,
     )
+    return seen[-1]
 
 
 def _check_not_overtaken(live: LiveAction, desired: DesiredAction, number: int | None) -> None:

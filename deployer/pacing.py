@@ -13,8 +13,9 @@ this process (a plan then a deploy, a promote reading the stage before): tenants
 apart, so many tenants run at once without slowing each other down. An answer without the
 headers (an emulator without a rate limit) means no limit: the budget stops pacing.
 
-Polls (the build and deploy waits) leave a token in the bucket: the write that follows a
-finished wait (the deploy, the re-read) then goes at once instead of waiting for a refill.
+Polls (the build and deploy waits) leave a token in the bucket for the write that follows a
+finished wait (the deploy after the build, the bind after the settle): it then goes at once
+instead of waiting for a refill.
 """
 
 from __future__ import annotations

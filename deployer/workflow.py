@@ -1,18 +1,20 @@
 """One tenant's plan and deploy, start to end, and many tenants at once.
 
-config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -> re-read.
+config -> secrets -> desired state -> live state (3 requests) -> plan -> apply -> check
+(that nothing is left to change, from what the apply read on its way and the bindings).
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from .apply import Report, Waiter, Waits, apply_plan, apply_teardown
+from .apply import Applied, Report, Waiter, Waits, apply_plan, apply_teardown
 from .client import Auth0Client
 from .config import Config, TenantConfig
 from .credentials import unset_credentials
@@ -89,6 +91,17 @@ def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
         wait([bindings])  # not leaving it to run on a client about to be closed
         raise
     return LiveState(action=action, bindings=bindings.result())
+
+
+def read_after(client: Auth0Client, desired: DesiredAction, applied: Applied) -> LiveState:
+    """The tenant after an apply, to check that nothing is left to do: what the apply read on
+    its way (apply.Applied) stands for a read now, and only the rest is read."""
+    if applied.action is None:
+        return read_live(client, desired)
+    bindings = applied.bindings
+    if bindings is None:
+        bindings = client.bindings(desired.trigger_id)
+    return LiveState(action=applied.action, bindings=bindings)
 
 
 @functools.cache
@@ -168,19 +181,29 @@ Confirm = Callable[[Plan, DesiredAction], bool]
 
 
 def deploy_tenant(ctx: Context, name: str, confirm: Confirm | None = None) -> Outcome:
-    """Plan, ask `confirm` (it may also refuse by raising), apply, then re-read to verify."""
+    """Plan, ask `confirm` (it may also refuse by raising), apply, then check that the tenant
+    has nothing left to change."""
     tenant = ctx.config.tenant(name)
     desired, secrets = prepare(ctx, tenant)
     target = ctx.target(tenant)
     report = _prefixed(ctx.report, name)
     with open_client(target) as client:
+        read_at = time.monotonic()
         plan = diff(desired, read_live(client, desired), _options(ctx))
         # Asked even when nothing would change: a saved plan that has become empty is stale.
         if (confirm is not None and not confirm(plan, desired)) or plan.empty:
             return Outcome(name, plan=plan, desired=desired)
         waiter = Waiter(ctx.options.waits, report)
-        apply_plan(plan, desired, secrets, client, report=report, waiter=waiter)
-        after = diff(desired, read_live(client, desired), _options(ctx))
+        applied = apply_plan(
+            plan,
+            desired,
+            secrets,
+            client,
+            report=report,
+            waiter=waiter,
+            basis_age=time.monotonic() - read_at,
+        )
+        after = diff(desired, read_after(client, desired, applied), _options(ctx))
     if not after.empty:
         return Outcome(
             name,

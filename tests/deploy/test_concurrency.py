@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 from pathlib import Path
@@ -11,6 +12,8 @@ from support.project import Project
 
 import deployer.apply
 from deployer.header import without_provenance
+from deployer.plan import Plan
+from deployer.state import DesiredAction
 from deployer.workflow import Outcome, deploy_tenant, guarded, plan_tenant
 
 NAME = "Accept Terms"
@@ -35,9 +38,9 @@ def test_concurrent_applies_give_one_success_and_one_refusal(
     both_planned = threading.Barrier(2, timeout=10)
     original = deployer.apply._check_unchanged
 
-    def after_both_planned(*args: object) -> None:
+    def after_both_planned(*args: object, **kwargs: object) -> None:
         both_planned.wait()
-        original(*args)  # type: ignore[arg-type]
+        original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(deployer.apply, "_check_unchanged", after_both_planned)
     outcomes: dict[str, Outcome] = {}
@@ -70,3 +73,25 @@ def test_concurrent_applies_give_one_success_and_one_refusal(
     # The winner's checkout sees nothing left to do; the loser's sees the winner's code to undo.
     assert plan_tenant(winner.context(), "dev").plan.empty  # type: ignore[union-attr]
     assert without_provenance(live.code).endswith(marker + "\n")
+
+
+def test_a_plan_confirmed_a_while_after_its_read_is_read_again_before_writing(
+    project: Project,
+) -> None:
+    assert deploy_tenant(project.context(), "dev").error is None
+    project.template.write_text(project.template.read_text() + "\n// ours\n")
+    ctx = project.context()
+    # As if the person at the prompt took longer than `fresh` to say yes.
+    waits = dataclasses.replace(ctx.options.waits, fresh=0.0)
+    ctx = dataclasses.replace(ctx, options=dataclasses.replace(ctx.options, waits=waits))
+    live = project.emulator("dev").state.find_by_name(NAME)
+    assert live is not None
+
+    def someone_edits_the_draft_meanwhile(_plan: Plan, _desired: DesiredAction) -> bool:
+        live.code += "\n// edited in the Dashboard\n"
+        live.updated_at += 1
+        return True
+
+    outcome = guarded("dev", lambda: deploy_tenant(ctx, "dev", someone_edits_the_draft_meanwhile))
+    assert outcome.error is not None and "changed since this plan was made" in outcome.error
+    assert "// edited in the Dashboard" in live.code and "// ours" not in live.code

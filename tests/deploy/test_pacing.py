@@ -9,6 +9,7 @@ import itertools
 import pytest
 from support.project import Project
 
+from deployer.client import Auth0Client
 from deployer.emulator import EmulatorSettings
 from deployer.pacing import SLACK_SECONDS, RateBudget, polling
 from deployer.workflow import deploy_tenant, plan_tenant
@@ -168,3 +169,41 @@ def test_waits_look_at_a_fixed_cadence_not_doubling() -> None:
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(looks)]
     assert looks[0] == pytest.approx(100.5)  # a build just started is not looked at at once
     assert gaps == [0.5] * 5
+
+
+def test_a_change_deploy_reads_nothing_twice(project: Project) -> None:
+    assert deploy_tenant(project.context(), "dev").applied
+    project.template.write_text(project.template.read_text() + "\n// a change\n")
+    project.emulator("dev").clear_log()
+    outcome = deploy_tenant(project.context(), "dev")
+    assert outcome.applied and outcome.error is None
+    calls = [(e.method, e.path.rsplit("/", 1)[-1]) for e in project.emulator("dev").request_log]
+    patch = calls.index(("PATCH", next(p for m, p in calls if m == "PATCH")))
+    deploy = calls.index(("POST", "deploy"))
+    # The plan's read was a moment ago: the draft is written without reading it again first.
+    assert [c for c in calls[:patch] if c[0] == "GET"] == [("GET", "actions"), ("GET", "bindings")]
+    # The check that nothing is left reads the bindings while the deploy settles, and takes the
+    # action from the read that saw it live: no lookup by name after the deploy.
+    after = calls[deploy + 1 :]
+    assert after.count(("GET", "bindings")) == 1 and ("GET", "actions") not in after
+    assert after[-1][0] == "GET" and after[-1][1] not in ("bindings", "actions")
+
+
+def test_the_bindings_read_while_it_settles_feed_the_check_after(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert deploy_tenant(project.context(), "dev").applied
+    project.template.write_text(project.template.read_text() + "\n// a change\n")
+    state = project.emulator("dev").state
+    reads = itertools.count()
+    original = Auth0Client.bindings
+
+    def someone_unbinds_us_after_the_plan(self: Auth0Client, trigger_id: str) -> object:
+        if next(reads) == 1:  # the plan's read has been made; the check's comes now
+            state.bindings[trigger_id] = []
+        return original(self, trigger_id)
+
+    monkeypatch.setattr(Auth0Client, "bindings", someone_unbinds_us_after_the_plan)
+    outcome = deploy_tenant(project.context(), "dev")
+    assert outcome.applied and outcome.exit_code == 1
+    assert outcome.error is not None and "still differs" in outcome.error
