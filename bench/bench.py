@@ -50,9 +50,14 @@ TARGET_DEPLOY_FAN_OUT = 2.0  # 100 tenants' deploy within 2x of one tenant's
 TARGET_PLAN_ROUND_TRIPS = 2  # the token, then the action and the bindings at once
 TARGET_HELP_SECONDS = 0.15
 TARGET_VALIDATE_SECONDS = 0.30
+# --sweep: builds and settles around BUILD and SETTLE (Auth0 settled in 0.3 s in a recording).
+SWEEP_BUILDS = (1.3, 1.6, 2.0, 2.3, 2.7)
+SWEEP_SETTLES = (0.3, 1.0)
 
 
-def settings(latency: float, *, quick: bool) -> EmulatorSettings:
+def settings(
+    latency: float, *, quick: bool, build: float = BUILD, settle: float = SETTLE
+) -> EmulatorSettings:
     if quick:  # the setup deploy of a plan case: only reads are timed
         return EmulatorSettings(
             build_seconds=0.05,
@@ -62,8 +67,8 @@ def settings(latency: float, *, quick: bool) -> EmulatorSettings:
             latency_seconds=latency,
         )
     return EmulatorSettings(
-        build_seconds=BUILD,
-        deploy_settle_seconds=SETTLE,
+        build_seconds=build,
+        deploy_settle_seconds=settle,
         rate_limit_burst=BURST,
         rate_limit_per_second=RATE,
         latency_seconds=latency,
@@ -221,9 +226,13 @@ def plan_case(root: Path, n: int, latency: float) -> dict[str, Any]:
     return {"wall": min(walls), "requests": len(log), "throttled": throttled(log)}
 
 
-def deploy_case(root: Path, n: int, latency: float) -> dict[str, Any]:
+def deploy_case(
+    root: Path, n: int, latency: float, build: float = BUILD, settle: float = SETTLE
+) -> dict[str, Any]:
     names = [f"t{i:03d}" for i in range(n)]
-    project = Project.create(root, names, settings(latency, quick=False))
+    project = Project.create(
+        root, names, settings(latency, quick=False, build=build, settle=settle)
+    )
     start = time.perf_counter()  # the first deploy: create, build, deploy, bind
     check(for_each(names, partial(deploy_tenant, project.context())), applied=True)
     first = time.perf_counter() - start
@@ -243,8 +252,8 @@ def deploy_case(root: Path, n: int, latency: float) -> dict[str, Any]:
         "throttled": throttled(log),
         "polls": polls,
         "local": local,
-        "floor": floor(latency, local, rate_limited=False),
-        "rate_floor": floor(latency, local, rate_limited=True),
+        "floor": floor(latency, local, rate_limited=False, build=build, settle=settle),
+        "rate_floor": floor(latency, local, rate_limited=True, build=build, settle=settle),
     }
 
 
@@ -252,22 +261,55 @@ def throttled(log: list[RequestLogEntry]) -> int:
     return sum(1 for e in log if e.status == 429)
 
 
-def run_case(kind: str, n: int, latency: float) -> dict[str, Any]:
+def run_case(kind: str, n: int, latency: float, build: float, settle: float) -> dict[str, Any]:
     faulthandler.dump_traceback_later(CASE_DEADLINE, exit=True)
     with tempfile.TemporaryDirectory(prefix="deployer-bench-") as tmp:
-        work = plan_case if kind == "plan" else deploy_case
-        result = work(Path(tmp), n, latency)
+        if kind == "plan":
+            result = plan_case(Path(tmp), n, latency)
+        else:
+            result = deploy_case(Path(tmp), n, latency, build, settle)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
-def in_child(kind: str, n: int, latency: float) -> dict[str, Any]:
+def in_child(
+    kind: str, n: int, latency: float, build: float = BUILD, settle: float = SETTLE
+) -> dict[str, Any]:
     args = [sys.executable, __file__, "--case", kind, str(n), str(latency)]
+    args += ["--build", str(build), "--settle", str(settle)]
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"case {kind} {n} {latency} failed:\n{done.stdout}\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def sweep() -> int:
+    """One tenant's change deploy against its rate floor for other build and settle times.
+
+    Not a target: a poll at the free tier's sustained rate (one per 0.5 s) sees the end of a
+    build or a settle up to one interval late, so the ratio depends on where the end falls
+    between two polls; BUILD and SETTLE are one point of that curve.
+    """
+    ratios = []
+    print("latency  build s  settle s  wall s  rate floor s  x rate floor  requests  429s")
+    for latency in (0.0, 0.1):
+        for build in SWEEP_BUILDS:
+            for settle in SWEEP_SETTLES:
+                r = in_child("deploy", 1, latency, build, settle)
+                ratio = r["wall"] / r["rate_floor"]
+                ratios.append(ratio)
+                print(
+                    f"{latency * 1000:5.0f} ms  {build:7.1f}  {settle:8.1f}  {r['wall']:6.3f}  "
+                    f"{r['rate_floor']:12.3f}  {ratio:12.2f}  {r['requests']:8}  "
+                    f"{r['throttled']:4}",
+                    flush=True,
+                )
+    print(
+        f"x rate floor: min {min(ratios):.2f}, median {statistics.median(ratios):.2f}, "
+        f"max {max(ratios):.2f}"
+    )
+    return 0
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -405,10 +447,20 @@ def main(sizes: Sequence[int]) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 10 tenants only")
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="one tenant's change deploy for other build and settle times (no target)",
+    )
     parser.add_argument("--case", nargs=3, metavar=("KIND", "TENANTS", "LATENCY"))
+    parser.add_argument("--build", type=float, default=BUILD, help=argparse.SUPPRESS)
+    parser.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.case:
         kind, n, latency = options.case
-        print(json.dumps(run_case(kind, int(n), float(latency))))
+        result = run_case(kind, int(n), float(latency), options.build, options.settle)
+        print(json.dumps(result))
         sys.exit(0)
+    if options.sweep:
+        sys.exit(sweep())
     sys.exit(main((1, 10) if options.quick else (1, 10, 100)))
