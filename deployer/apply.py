@@ -112,8 +112,8 @@ class Applied:
     action_id: str
     # What the check after the apply would read again, read here already. The action as the
     # deploy's wait last saw it: deployed, settled and checked to be ours (None when nothing
-    # was deployed). The trigger's bindings, read while the deploy settled, when the plan left
-    # them alone (None when it bound, or deployed nothing).
+    # was deployed). The trigger's bindings: as Auth0 answered our write of them, or read while
+    # the deploy settled when the plan left them alone (None when nothing was deployed).
     action: LiveAction | None = None
     bindings: tuple[LiveBinding, ...] | None = None
 
@@ -155,7 +155,7 @@ def apply_plan(
             bindings = client.bindings(desired.trigger_id)
         settled = _wait_deployed(client, action_id, desired, waiter, number, then=int(binds))
     if binds:
-        _bind(client, action_id, desired, report, waiter)
+        bindings = _bind(client, action_id, desired, report, waiter)
     return Applied(action_id, settled, bindings)
 
 
@@ -325,23 +325,26 @@ def _check_not_overtaken(live: LiveAction, desired: DesiredAction, number: int |
 
 def _bind(
     client: Auth0Client, action_id: str, desired: DesiredAction, report: Report, waiter: Waiter
-) -> None:
+) -> tuple[LiveBinding, ...]:
+    """Put ours in the trigger's list; return the list as it now is."""
     # Re-read right before writing: the list is replaced whole, so it must be the latest.
     current = client.bindings(desired.trigger_id)
     ours = BindingSlot(desired.name, action_id, desired.display_name or desired.name, ours=True)
     slots = merge_bindings(current, ours, desired.binding)
     if [s.action_id for s in slots] == [b.action_id for b in current]:
-        return
+        return current
     report(f"~ binding {desired.name!r} to {desired.trigger_id} ({len(slots)} actions)")
+    written: list[tuple[LiveBinding, ...]] = []
 
     def attempt() -> str | None:
         try:
-            client.set_bindings(desired.trigger_id, slots)
+            written.append(client.set_bindings(desired.trigger_id, slots))
         except NotDeployedYetError:
             return "Auth0 says the action is not deployed yet"
         return None
 
     waiter.until("binding", waiter.waits.bind_timeout, attempt, reserve=0)
+    return written[-1]
 
 
 def apply_teardown(plan: Plan, desired: DesiredAction, client: Auth0Client, report: Report) -> None:

@@ -96,12 +96,9 @@ def read_live(client: Auth0Client, desired: DesiredAction) -> LiveState:
 def read_after(client: Auth0Client, desired: DesiredAction, applied: Applied) -> LiveState:
     """The tenant after an apply, to check that nothing is left to do: what the apply read on
     its way (apply.Applied) stands for a read now, and only the rest is read."""
-    if applied.action is None:
+    if applied.action is None or applied.bindings is None:
         return read_live(client, desired)
-    bindings = applied.bindings
-    if bindings is None:
-        bindings = client.bindings(desired.trigger_id)
-    return LiveState(action=applied.action, bindings=bindings)
+    return LiveState(action=applied.action, bindings=applied.bindings)
 
 
 @functools.cache

@@ -168,21 +168,7 @@ class Auth0Client:
                 trigger_id, per_page=50, request_options=self._reads()
             ),
         )
-        result = []
-        for b in pager.items or []:
-            action = b.action
-            result.append(
-                LiveBinding(
-                    id=str(b.id),
-                    action_id=str(action.id) if action else "",
-                    action_name=str(action.name) if action else "",
-                    display_name=b.display_name or "",
-                    integration=bool(
-                        action and (action.integration or action.installed_integration_id)
-                    ),
-                )
-            )
-        return tuple(result)
+        return _live_bindings(pager.items or [])
 
     def create_action(self, desired: DesiredAction, secrets: Mapping[str, Secret]) -> str:
         answer = self._write_once(
@@ -278,8 +264,12 @@ class Auth0Client:
             lambda: self._actions.delete(action_id, request_options={"max_retries": 0}),
         )
 
-    def set_bindings(self, trigger_id: str, slots: Sequence[BindingSlot]) -> None:
-        """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe)."""
+    def set_bindings(
+        self, trigger_id: str, slots: Sequence[BindingSlot]
+    ) -> tuple[LiveBinding, ...]:
+        """Write the trigger's whole binding list (Auth0 replaces it, so repeating is safe).
+        Returns the list as Auth0 answered it: the same as a read right after would give
+        (recorded: terraform-provider-auth0 TestAccTriggerAction.yaml)."""
         bindings = [
             ActionBindingWithRef(
                 ref=ActionBindingRef(type="action_id", value=slot.action_id),
@@ -288,7 +278,7 @@ class Auth0Client:
             for slot in slots
         ]
         try:
-            self._actions.triggers.bindings.update_many(
+            answer = self._actions.triggers.bindings.update_many(
                 trigger_id, bindings=bindings, request_options=self._reads()
             )
         except ApiError as exc:
@@ -300,3 +290,22 @@ class Auth0Client:
             raise Auth0Error(
                 f"writing the {trigger_id} bindings: the connection failed ({type(exc).__name__})"
             ) from None
+        return _live_bindings(answer.bindings or [])
+
+
+def _live_bindings(items: Sequence[Any]) -> tuple[LiveBinding, ...]:
+    result = []
+    for b in items:
+        action = b.action
+        result.append(
+            LiveBinding(
+                id=str(b.id),
+                action_id=str(action.id) if action else "",
+                action_name=str(action.name) if action else "",
+                display_name=b.display_name or "",
+                integration=bool(
+                    action and (action.integration or action.installed_integration_id)
+                ),
+            )
+        )
+    return tuple(result)

@@ -207,3 +207,14 @@ def test_the_bindings_read_while_it_settles_feed_the_check_after(
     outcome = deploy_tenant(project.context(), "dev")
     assert outcome.applied and outcome.exit_code == 1
     assert outcome.error is not None and "still differs" in outcome.error
+
+
+def test_a_first_deploy_checks_the_bindings_as_the_answer_to_its_bind_gave_them(
+    project: Project,
+) -> None:
+    outcome = deploy_tenant(project.context(), "dev")
+    assert outcome.applied and outcome.error is None
+    calls = [(e.method, e.path.rsplit("/", 1)[-1]) for e in project.emulator("dev").request_log]
+    bind = calls.index(("PATCH", "bindings"))
+    assert calls[bind - 1] == ("GET", "bindings")  # the latest list, right before replacing it
+    assert calls[bind + 1 :] == []  # and nothing read again after it
