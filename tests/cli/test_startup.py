@@ -1,7 +1,7 @@
 """Start-up: the commands that need neither Auth0 nor a web server do not import them.
 
-Timing is measured by bench/ (`bench/startup.sh`); these tests check the behaviour behind it,
-which modules a command loads, in a fresh interpreter.
+Timing is measured by bench/ (`bench/bench.py`, its `startup()`); these tests check the
+behaviour behind it, which modules a command loads, in a fresh interpreter.
 """
 
 from __future__ import annotations
