@@ -19,6 +19,9 @@ from deployer import cli as cli_module
 from deployer.cli import DEFAULT_CONFIG, LAZY_COMMANDS, cli
 
 HEAVY = ("auth0", "starlette", "uvicorn", "httpx", "deployer.emulator", "deployer.consent")
+# Imported by the functions that use them, not by the modules `--help` and `validate` load:
+# `--debug`'s traceback printer and shell completion.
+ON_DEMAND = {"traceback", "click.shell_completion"}
 
 PROBE = """
 import json, sys
@@ -41,7 +44,7 @@ def loaded_by(*args: str, cwd: Path | None = None) -> set[str]:
         cwd=cwd,
     )
     modules: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
-    return {m.split(".")[0] if not m.startswith("deployer.") else m for m in modules}
+    return {*modules, *(m.split(".")[0] for m in modules)}  # `auth0` for any of its modules
 
 
 def heavy(modules: set[str]) -> set[str]:
@@ -58,6 +61,11 @@ def test_validate_loads_no_sdk_web_stack_or_emulator(project: Project) -> None:
     modules = loaded_by("--config", str(project.tenants_file), "validate")
     assert "deployer.config" in modules  # the probe really ran the command
     assert heavy(modules) == set()
+
+
+def test_help_and_validate_load_no_traceback_printer_or_completion(project: Project) -> None:
+    for args in (("--help",), ("--config", str(project.tenants_file), "validate")):
+        assert loaded_by(*args) & ON_DEMAND == set(), args
 
 
 def test_plan_loads_the_sdk_when_it_runs(project: Project) -> None:
