@@ -7,11 +7,14 @@ behaviour behind it, which modules a command loads, in a fresh interpreter.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
+import pytest
+from click.testing import CliRunner
 from support.project import Project
 
 import deployer.config
@@ -97,3 +100,38 @@ def test_help_lists_every_command_once() -> None:
 def test_default_config_matches_the_config_module() -> None:
     assert DEFAULT_CONFIG == deployer.config.DEFAULT_CONFIG
     assert cli_module.cli.params[0].default == DEFAULT_CONFIG
+
+
+# The `deployer` program, with a command that prints what pydantic will read.
+MAIN_PROBE = """
+import os
+import deployer.cli
+deployer.cli.cli = lambda **kwargs: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"))
+deployer.cli.main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "seen"),
+    [(None, "__all__"), ("", ""), ("logfire", "logfire")],
+    ids=["unset: none loaded", "empty: all loaded", "the user's list"],
+)
+def test_the_program_skips_pydantic_plugins_unless_the_user_chose(
+    given: str | None, seen: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", MAIN_PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout == f"{seen}\n"
+
+
+def test_the_cli_run_in_process_leaves_the_environment_alone(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    result = CliRunner().invoke(cli, ["--config", str(project.tenants_file), "validate"])
+    assert result.exit_code == 0, result.output
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
