@@ -8,6 +8,7 @@ of other modules are loaded on first use through `LAZY_COMMANDS`. A test checks 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from functools import partial
@@ -391,4 +392,13 @@ def main() -> None:
     # the user set is kept (an empty one loads every plugin). The programs this process starts
     # (node, git, npm) inherit it and do not read it.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    cli(prog_name="deployer")
+    try:
+        cli(prog_name="deployer")
+    finally:
+        # The command is done and the process ends. Python's exit would now search every object
+        # it made (click's, pydantic's, jinja2's: tens of thousands) for reference cycles, then
+        # free them one by one: 40-70 ms of `deployer validate` on a shared 2-core machine.
+        # Frozen, they are left to the operating system, which takes the memory back at once.
+        # Exit handlers (Node's checker, thread pools) still run; none of our objects needs a
+        # cycle's finalizer at exit (files are closed by `with`, Node by its exit handler).
+        gc.freeze()
