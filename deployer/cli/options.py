@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -13,11 +12,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
-import click.shell_completion
 
 from ..errors import DeployerError, RefusedError
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from ..config import Config
     from ..emulator import EmulatorSettings
     from ..plan import Plan
@@ -72,6 +72,8 @@ class Group(click.Group):
             raise UsageError(exc) from None
         except DeployerError as exc:
             if ctx.find_root().params.get("debug"):
+                import traceback
+
                 traceback.print_exc()
             click.secho(f"Error: {exc}", fg="red", err=True)
             sys.exit(exc.exit_code)
@@ -137,9 +139,10 @@ def tenant_names(config: Config, tenants: Sequence[str], all_tenants: bool) -> l
 
 def complete_tenants(
     ctx: click.Context, _param: click.Parameter, incomplete: str
-) -> list[click.shell_completion.CompletionItem]:
+) -> list[CompletionItem]:
     """Tenant names for shell completion of -t, read leniently from the config file."""
     import yaml
+    from click.shell_completion import CompletionItem
 
     from ..config import DEFAULT_CONFIG
 
@@ -150,11 +153,7 @@ def complete_tenants(
         names = list(data["tenants"])
     except Exception:  # completion must never print a traceback into the shell
         return []
-    return [
-        click.shell_completion.CompletionItem(str(n))
-        for n in names
-        if str(n).startswith(incomplete)
-    ]
+    return [CompletionItem(str(n)) for n in names if str(n).startswith(incomplete)]
 
 
 # One rule for -t/--tenant in every command: it names a tenant from tenants.yaml, `local` when
