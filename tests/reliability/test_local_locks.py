@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -160,6 +161,27 @@ def test_processes_generating_local_secrets_at_once_agree_on_one_value(tmp_path:
     ]
     values = {c.communicate(timeout=60)[0].strip() for c in children}
     assert len(values) == 1 and len(values.pop()) >= 32
+
+
+def test_secrets_already_generated_are_read_without_queueing_for_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only generating writes: a plan whose values are all there does not wait for a process
+    that holds the store's lock; one with a value still to generate does."""
+    from deployer import locks, sources
+    from deployer.config import load_config
+
+    config = load_config(_project(tmp_path) / "tenants-2026-11-01.yaml")
+    tenant, env = config.tenant("local"), sources.Environment(config.root, environ={})
+    generated = sources.find_secrets(config, tenant, env)
+    store = sources.tenant_dir(config, "local") / "secrets.json"
+    monkeypatch.setattr(sources, "locked", functools.partial(locks.locked, timeout=0.2))
+    with FileLock(store, what="the generated secrets", notify=lambda _: None):
+        again = sources.find_secrets(config, tenant, env)
+        assert again == generated
+        store.write_text("{}")  # as if never generated
+        with pytest.raises(LockTimeoutError):
+            sources.find_secrets(config, tenant, env)
 
 
 def test_a_long_running_emulator_takes_in_what_another_writer_saved(tmp_path: Path) -> None:
