@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ..locks import FileLock
-from . import credentials, storage
+from . import credentials, encoding, storage
 from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
 from .login.app import LoginApp
 from .login.context import Tenant
@@ -203,7 +203,7 @@ class Emulator:
             # Auth0's 204 still says it is JSON (every recorded DELETE; go-auth0 and
             # terraform-provider-auth0 cassettes).
             return status, {**headers, "content-type": JSON_TYPE}, b""
-        content = json.dumps(payload, separators=(",", ":")).encode()
+        content = encoding.dumps(payload)
         return status, {**headers, "content-type": JSON_TYPE}, content
 
     def _dispatch(
