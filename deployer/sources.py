@@ -44,8 +44,16 @@ def estimated_bits(value: str) -> float:
 
 
 def _repeats(value: str) -> bool:
-    n = len(value)
-    return any(value == (value[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
+    """Whether `value` is its first p characters repeated (the last repeat cut short), for some
+    p up to half its length. That is: `value` has period p, i.e. it starts with value[p:]; and
+    value[p] is then value[0], so only those p are tried (few in a random value)."""
+    half = len(value) // 2
+    p = value.find(value[:1], 1) if value else -1
+    while 0 < p <= half:
+        if value.startswith(value[p:]):
+            return True
+        p = value.find(value[0], p + 1)
+    return False
 
 
 def secret_weakness(value: str) -> str | None:
