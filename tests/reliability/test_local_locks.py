@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support.project import REPO, TENANTS_YAML
 
-from deployer.locks import FileLock, LockTimeoutError
+from deployer.locks import FileLock, LockTimeoutError, _command
 
 CLI = [sys.executable, "-c", "from deployer.cli import main; main()"]
 # A deploy with the CLI, in a process of its own, against fast embedded settings.
@@ -113,6 +113,17 @@ def test_a_second_process_waits_and_says_for_whom(tmp_path: Path) -> None:
     child.wait(timeout=10)
     assert len(lines) == 1  # it waited (a notice after a second), then got the lock
     assert f"pid {child.pid}" in lines[0] and "the test file" in lines[0]
+
+
+def test_the_lock_file_names_its_holder_only(tmp_path: Path) -> None:
+    """Whatever a previous holder wrote there, longer or shorter, it names the present one."""
+    target = tmp_path / "state.json"
+    lock_file = tmp_path / "state.json.lock"
+    for before in ("pid 1 (" + "a long command line " * 20 + ")", "", "pid 2"):
+        lock_file.write_text(before)
+        with FileLock(target, what="the test file"):
+            held = lock_file.read_text()
+        assert held == f"pid {os.getpid()} ({_command()})"
 
 
 def test_a_lock_held_too_long_is_refused_clearly(tmp_path: Path) -> None:
