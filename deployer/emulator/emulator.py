@@ -91,9 +91,13 @@ class Emulator:
             else None
         )
         self._log: list[RequestLogEntry] = []
+        self._stored_clients: dict[str, ClientSpec] | None = None  # as the file has them
         with self._lock:  # loads the state file, if there is one (_refresh)
             self._add_clients()
-            self._save()
+            # Written when it is new or lacks a client of the settings only: every command
+            # opening the tenant used to rewrite (and fsync) the whole file, a plan included.
+            if self._signature is None or self.state.clients != self._stored_clients:
+                self._save()
 
     def _add_clients(self) -> None:
         default = ClientSpec(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
@@ -111,6 +115,7 @@ class Emulator:
         if loaded is not None:
             # In place: the management API and the login flow hold this very object.
             vars(self.state).update(vars(loaded))
+            self._stored_clients = dict(loaded.clients)
             self._add_clients()
         self._signature = now
 
