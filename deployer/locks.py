@@ -132,8 +132,13 @@ class FileLock:
                         )
                         noticed = True
                     time.sleep(_POLL)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} ({_command()})".encode(), 0)
+            holder = f"pid {os.getpid()} ({_command()})".encode()
+            os.pwrite(fd, holder, 0)
+            # Cut what a longer previous holder left, only then: truncating to nothing and
+            # writing again cost ~0.1 ms of CPU per lock (the file system frees and allocates
+            # its block), on every request to an emulated tenant with a state file.
+            if os.fstat(fd).st_size > len(holder):
+                os.ftruncate(fd, len(holder))
             return fd
         except BaseException:
             os.close(fd)

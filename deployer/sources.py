@@ -44,8 +44,16 @@ def estimated_bits(value: str) -> float:
 
 
 def _repeats(value: str) -> bool:
-    n = len(value)
-    return any(value == (value[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
+    """Whether `value` is its first p characters repeated (the last repeat cut short), for some
+    p up to half its length. That is: `value` has period p, i.e. it starts with value[p:]; and
+    value[p] is then value[0], so only those p are tried (few in a random value)."""
+    half = len(value) // 2
+    p = value.find(value[:1], 1) if value else -1
+    while 0 < p <= half:
+        if value.startswith(value[p:]):
+            return True
+        p = value.find(value[0], p + 1)
+    return False
 
 
 def secret_weakness(value: str) -> str | None:
@@ -203,12 +211,26 @@ def find_secrets(
     An unset variable that the config does name is a mistake to report, not to paper over.
     """
     store = LocalSecretStore(tenant_dir(config, tenant.name) / "secrets.json")
-    if not (tenant.is_emulated and generate):
-        return _find(config, tenant, env, store, store.load() if tenant.is_emulated else {}, False)
+    if not tenant.is_emulated:
+        return _find(config, tenant, env, store, {}, False)
+    # Read without the lock first: the file is only ever replaced whole (save) and a value,
+    # once stored, never changes, so when nothing is left to generate this is what a locked
+    # read would give, without the lock's file writes (for every tenant of every plan).
+    stored = store.load()
+    if not (generate and _to_generate(config, tenant, stored)):
+        return _find(config, tenant, env, store, stored, False)
     # Load, generate what is missing, save: under the store's lock, so two processes starting
     # at once agree on one value instead of each deploying its own.
     with locked(store.path, what="the generated secrets"):
         return _find(config, tenant, env, store, store.load(), True)
+
+
+def _to_generate(config: Config, tenant: TenantConfig, stored: Mapping[str, str]) -> bool:
+    """Whether a required secret of an emulated tenant has neither a source nor a value yet."""
+    return any(
+        spec.required and spec.name not in tenant.secrets and spec.name not in stored
+        for spec in config.manifest.secrets
+    )
 
 
 def _find(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,6 +87,12 @@ def resolve_target(
     return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
 
 
+@functools.cache
+def _tls_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    # Keyed by the variables httpx reads, so that a change to them is still seen.
+    return httpx.create_ssl_context()
+
+
 def _paced(budget: RateBudget) -> dict[str, list[Callable[..., None]]]:
     """httpx hooks that keep the Management API requests within the tenant's rate limit (the
     token endpoint belongs to the Authentication API, limited apart and far more loosely)."""
@@ -101,14 +108,19 @@ def _paced(budget: RateBudget) -> dict[str, list[Callable[..., None]]]:
     return {"request": [before], "response": [after]}
 
 
-@functools.cache
 def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
-    """What checks the tenant's certificate: the usual CA bundle (and SSL_CERT_FILE/DIR, as
-    httpx does), or only the CA of a `deployer emulator serve --tls`. Built once per run: that
-    loads the bundle, ~23 ms of CPU here, which per client was most of a no-op plan's CPU
-    against real tenants (2.3 s for 100). A context is safe to share between threads."""
-    if ca_file is None:
-        return httpx.create_ssl_context()
+    """What checks the tenant's certificate: the CA bundle httpx uses for `verify=True`
+    (certifi's, or the one $SSL_CERT_FILE / $SSL_CERT_DIR name), or only the CA of a
+    `deployer emulator serve --tls`. Made once per process and shared by every client: loading
+    the bundle costs ~23 ms of CPU, which a context per client spent for every tenant (2.3 s in
+    a plan of 100 real tenants). A context is safe to share between threads."""
+    if ca_file is not None:
+        return _tls_with_ca(ca_file)
+    return _tls_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_with_ca(ca_file: Path) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(ca_file))
     except (OSError, ssl.SSLError) as exc:

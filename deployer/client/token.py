@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import ssl
 import time
+import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httpx
 
-from ..credentials import ClientCredentials
+from ..credentials import ClientCredentials, private_key
 from ..errors import Auth0Error, ConfigError, Problem
 
 RATE_LIMIT_RETRIES = 5
 CONNECT_RETRIES = 2
 MAX_RATE_LIMIT_WAIT = 30.0
+ASSERTION_LIFETIME = 180  # seconds, as auth0-python signs it
 
 
 def _token_refused(
@@ -110,18 +112,28 @@ def client_assertion_fields(token_url: str, credentials: ClientCredentials) -> d
     """private_key_jwt: auth0-python's assertion (iss = sub = client_id, aud = the tenant's
     https://DOMAIN/, a 180 s exp and a fresh jti), as Auth0 documents it:
     https://auth0.com/docs/get-started/authentication-and-authorization-flow/authenticate-with-private-key-jwt
+
+    The claims of auth0-python's create_client_assertion_jwt, signed with the key as loaded
+    once per process (credentials.private_key) instead of from its PEM text every time.
     """
-    from auth0.authentication.client_authentication import create_client_assertion_jwt
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     assert credentials.assertion_key is not None
-    domain = urlsplit(token_url).netloc
+    client_id, now = credentials.client_id, int(time.time())
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": f"https://{urlsplit(token_url).netloc}/",
+        "iat": now,
+        "exp": now + ASSERTION_LIFETIME,
+        "jti": str(uuid.uuid4()),
+    }
     try:
-        assertion = create_client_assertion_jwt(
-            domain,
-            credentials.client_id,
-            credentials.assertion_key.reveal(),
-            credentials.assertion_algorithm,
-        )
+        key = private_key(credentials.assertion_key.reveal())
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise TypeError("not a key of the algorithms Auth0 takes")  # refused earlier
+        assertion = jwt.encode(claims, key, algorithm=credentials.assertion_algorithm)
     except Exception as exc:  # PyJWT/cryptography: a key that cannot sign this algorithm
         # Never the library's text: it may quote the key.
         message = (

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ..locks import FileLock
-from . import credentials, storage
+from . import credentials, encoding, storage
 from .faults import ConnectionDropped, Faults, ScriptedFault, TokenBucket
 from .login.app import LoginApp
 from .login.context import Tenant
@@ -91,9 +91,13 @@ class Emulator:
             else None
         )
         self._log: list[RequestLogEntry] = []
+        self._stored_clients: dict[str, ClientSpec] | None = None  # as the file has them
         with self._lock:  # loads the state file, if there is one (_refresh)
             self._add_clients()
-            self._save()
+            # Written when it is new or lacks a client of the settings only: every command
+            # opening the tenant used to rewrite (and fsync) the whole file, a plan included.
+            if self._signature is None or self.state.clients != self._stored_clients:
+                self._save()
 
     def _add_clients(self) -> None:
         default = ClientSpec(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
@@ -111,6 +115,7 @@ class Emulator:
         if loaded is not None:
             # In place: the management API and the login flow hold this very object.
             vars(self.state).update(vars(loaded))
+            self._stored_clients = dict(loaded.clients)
             self._add_clients()
         self._signature = now
 
@@ -203,7 +208,7 @@ class Emulator:
             # Auth0's 204 still says it is JSON (every recorded DELETE; go-auth0 and
             # terraform-provider-auth0 cassettes).
             return status, {**headers, "content-type": JSON_TYPE}, b""
-        content = json.dumps(payload, separators=(",", ":")).encode()
+        content = encoding.dumps(payload)
         return status, {**headers, "content-type": JSON_TYPE}, content
 
     def _dispatch(

@@ -7,6 +7,7 @@ clock can move time in tests, and a state file written by one process reads righ
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -39,8 +40,13 @@ _GOOD_BUILD = ("pending", "building", "building")
 _BAD_BUILD = ("pending", "building", "retrying", "building", "retrying", "building")
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(t: float) -> str:
-    """A UNIX time as Auth0 writes it: UTC with nanoseconds and a `Z`."""
+    """A UNIX time as Auth0 writes it: UTC with nanoseconds and a `Z`.
+
+    Remembered: an answer writes the same few stored times again and again (an action's, each
+    of its versions'), a dozen of them per read.
+    """
     whole = math.floor(t)
     nanos = min(round((t - whole) * 1e9), 999_999_999)
     stamp = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")

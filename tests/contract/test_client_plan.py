@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import ssl
-from typing import Any
-
-import pytest
-import respx
 from support.project import Project
 from support.recorded import RecordedAuth0
 
-from deployer.credentials import ClientCredentials
 from deployer.output import text
-from deployer.secret import Secret
-from deployer.targets import Target, open_client, tls_context
 from deployer.workflow import deploy_tenant, plan_tenant
 
 
@@ -41,25 +33,3 @@ def test_plan_after_a_deploy_sees_no_change_then_a_secret_change(
     changed = plan_tenant(project.context(), "dev")
     assert changed.plan is not None and not changed.plan.empty
     assert "~ secret TERMS_RECORD_KEY (value changed)" in text([changed])
-
-
-@respx.mock
-def test_the_clients_of_a_run_load_the_ca_bundle_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Loading the bundle costs ~23 ms of CPU: per client, it was most of a no-op plan's CPU
-    # against real tenants.
-    loads = []
-    load = ssl.SSLContext.load_verify_locations
-
-    def counted(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
-        loads.append(args or kwargs)
-        load(self, *args, **kwargs)
-
-    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
-    tls_context.cache_clear()
-    token = {"access_token": "a-token", "token_type": "Bearer", "expires_in": 86400}
-    credentials = ClientCredentials("an-id", Secret("a-client-secret-" * 3, "a test"))
-    for tenant in ("one", "two", "three"):
-        respx.post(f"https://{tenant}.example.auth0.com/oauth/token").respond(json=token)
-        with open_client(Target(f"https://{tenant}.example.auth0.com", credentials)):
-            pass
-    assert len(loads) == 1

@@ -126,6 +126,22 @@ def test_expired_token_is_401(emu: Emulator, anon: httpx.Client, clock: Any) -> 
     assert answer.status_code == 401
 
 
+def test_a_token_accepted_before_is_checked_again_on_every_request(
+    emu: Emulator, anon: httpx.Client, clock: Any
+) -> None:
+    """Its signature check is remembered (tokens.py), its expiry and the tenant's key are not."""
+    headers = {"authorization": f"Bearer {emu.issue_token()}"}
+    assert anon.get("/api/v2/actions/actions", headers=headers).status_code == 200
+    clock.advance(86400)
+    assert anon.get("/api/v2/actions/actions", headers=headers).json()["message"] == (
+        "Expired token received for JSON Web Token validation"
+    )
+    clock.advance(-86400)
+    assert anon.get("/api/v2/actions/actions", headers=headers).status_code == 200
+    emu.state.signing_key = "another-tenant-key-" + "0" * 45  # its state replaced meanwhile
+    assert anon.get("/api/v2/actions/actions", headers=headers).json()["message"] == "Invalid token"
+
+
 def test_missing_scope_is_403_naming_it(emu: Emulator) -> None:
     client = Auth0(
         base_url="https://local.emulator/api/v2",

@@ -65,6 +65,20 @@ def test_state_file_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
 
 
+def test_opening_a_tenant_writes_its_file_only_when_something_changed(tmp_path: Path) -> None:
+    from deployer.emulator import ClientSpec
+
+    state = tmp_path / "state.json"
+    key = Emulator(state_path=state).state.signing_key  # a new tenant: written at once
+    written = state.stat()
+    again = Emulator(state_path=state)
+    assert again.state.signing_key == key
+    assert (state.stat().st_ino, state.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    extra = ClientSpec("ci", "ci-secret-0123456789abcdefghijklmnopqrstuvwxyz")
+    Emulator(EmulatorSettings(clients=(extra,)), state_path=state)
+    assert Emulator(state_path=state).state.clients["ci"] == extra
+
+
 def test_failed_write_keeps_the_previous_state(
     tmp_path: Path,
     settings: EmulatorSettings,

@@ -285,3 +285,38 @@ def test_the_terraform_variables_give_a_private_key_client(tmp_path: Path) -> No
     environ["AUTH0_CLIENT_ASSERTION_SIGNING_ALG"] = "HS256"
     with pytest.raises(ConfigError, match="HS256"):
         resolve_credentials(prod, Environment(tmp_path, environ=environ))
+
+
+def test_a_private_key_is_loaded_once_for_every_tenant_and_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading checks the key (tens of ms for RSA): once per process, not per tenant and token;
+    each assertion is still signed afresh (its own jti), and verifies."""
+    from cryptography.hazmat.primitives import serialization as loaders
+
+    private, public = _pem_pair("RS256")
+    loads = []
+    real = loaders.load_pem_private_key
+    monkeypatch.setattr(
+        loaders, "load_pem_private_key", lambda *a, **k: loads.append(1) or real(*a, **k)
+    )
+    (tmp_path / "tenants.yaml").write_text(TENANT_ON_AUTH0)
+    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    environ = {
+        "AUTH0_DOMAIN": "acme.eu.auth0.com",
+        "AUTH0_CLIENT_ID": "m2m",
+        "AUTH0_CLIENT_ASSERTION_PRIVATE_KEY": private,
+    }
+    jtis = set()
+    for _ in range(3):  # three tenants' plans sharing the key: resolve, then a token each
+        creds = resolve_credentials(prod, Environment(tmp_path, environ=environ))
+        assert creds is not None
+        fields = client_assertion_fields("https://acme.eu.auth0.com/oauth/token", creds)
+        claims = jwt.decode(
+            fields["client_assertion"],
+            public,
+            algorithms=["RS256"],
+            audience="https://acme.eu.auth0.com/",
+        )
+        jtis.add(claims["jti"])
+    assert len(loads) == 1 and len(jtis) == 3

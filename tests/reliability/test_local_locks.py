@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from support.project import REPO, TENANTS_YAML
 
-from deployer.locks import FileLock, LockTimeoutError
+from deployer.locks import FileLock, LockTimeoutError, _command
 
 CLI = [sys.executable, "-c", "from deployer.cli import main; main()"]
 # A deploy with the CLI, in a process of its own, against fast embedded settings.
@@ -114,6 +115,17 @@ def test_a_second_process_waits_and_says_for_whom(tmp_path: Path) -> None:
     assert f"pid {child.pid}" in lines[0] and "the test file" in lines[0]
 
 
+def test_the_lock_file_names_its_holder_only(tmp_path: Path) -> None:
+    """Whatever a previous holder wrote there, longer or shorter, it names the present one."""
+    target = tmp_path / "state.json"
+    lock_file = tmp_path / "state.json.lock"
+    for before in ("pid 1 (" + "a long command line " * 20 + ")", "", "pid 2"):
+        lock_file.write_text(before)
+        with FileLock(target, what="the test file"):
+            held = lock_file.read_text()
+        assert held == f"pid {os.getpid()} ({_command()})"
+
+
 def test_a_lock_held_too_long_is_refused_clearly(tmp_path: Path) -> None:
     target = tmp_path / "state.json"
     child = _holder(target, 30)
@@ -160,6 +172,27 @@ def test_processes_generating_local_secrets_at_once_agree_on_one_value(tmp_path:
     ]
     values = {c.communicate(timeout=60)[0].strip() for c in children}
     assert len(values) == 1 and len(values.pop()) >= 32
+
+
+def test_secrets_already_generated_are_read_without_queueing_for_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only generating writes: a plan whose values are all there does not wait for a process
+    that holds the store's lock; one with a value still to generate does."""
+    from deployer import locks, sources
+    from deployer.config import load_config
+
+    config = load_config(_project(tmp_path) / "tenants-2026-11-01.yaml")
+    tenant, env = config.tenant("local"), sources.Environment(config.root, environ={})
+    generated = sources.find_secrets(config, tenant, env)
+    store = sources.tenant_dir(config, "local") / "secrets.json"
+    monkeypatch.setattr(sources, "locked", functools.partial(locks.locked, timeout=0.2))
+    with FileLock(store, what="the generated secrets", notify=lambda _: None):
+        again = sources.find_secrets(config, tenant, env)
+        assert again == generated
+        store.write_text("{}")  # as if never generated
+        with pytest.raises(LockTimeoutError):
+            sources.find_secrets(config, tenant, env)
 
 
 def test_a_long_running_emulator_takes_in_what_another_writer_saved(tmp_path: Path) -> None:

@@ -6,9 +6,17 @@ import secrets
 import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.project import Project
 
-from deployer.sources import Environment, generate_secret, resolve_secrets, secret_weakness
+from deployer.sources import (
+    Environment,
+    _repeats,
+    generate_secret,
+    resolve_secrets,
+    secret_weakness,
+)
 
 WEAK = {
     "32 x a": "a" * 32,
@@ -23,6 +31,30 @@ def test_low_entropy_values_are_refused(value: str) -> None:
     why = secret_weakness(value)
     assert why is not None and "too predictable" in why
     assert value not in why
+
+
+def _repeated_part(value: str) -> bool:
+    """The rule as written: the value is its first p characters over and over, for some p up
+    to half its length (the last repeat may be cut short)."""
+    n = len(value)
+    return any(value == (value[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
+
+
+# Values made of a short part repeated, then often edited once: both sides of the rule.
+parts = st.text(alphabet="ab-", min_size=1, max_size=6)
+repeated = st.builds(lambda part, n: (part * 80)[:n], parts, st.integers(0, 80))
+edited = st.builds(
+    lambda value, at, char: value[:at] + char + value[at + 1 :],
+    repeated,
+    st.integers(0, 80),
+    st.sampled_from("abc"),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=repeated | edited | st.text(max_size=40))
+def test_the_repeat_check_is_the_rule(value: str) -> None:
+    assert _repeats(value) == _repeated_part(value)
 
 
 def test_length_bounds_are_auth0s() -> None:
