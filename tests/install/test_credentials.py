@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from support.project import Project
 
 from deployer.client.token import client_assertion_fields
-from deployer.config import load_config
+from deployer.config import TenantConfig, load_config
 from deployer.credentials import (
     credential_problems,
     resolve_credentials,
@@ -40,6 +40,11 @@ tenants:
       TERMS_TOKEN_SECRET: {env: PROD_TOKEN}
       TERMS_RECORD_KEY: {env: PROD_RECORD}
 """
+
+
+def _prod_on_auth0(root: Path) -> TenantConfig:
+    (root / "tenants.yaml").write_text(TENANT_ON_AUTH0)
+    return load_config(root / "tenants.yaml").tenants["prod"]
 
 
 def _pem_pair(algorithm: str) -> tuple[str, str]:
@@ -86,8 +91,7 @@ def test_a_tenant_without_credentials_takes_the_auth0_variables(tmp_path: Path) 
 
 
 def test_a_domain_variable_that_is_a_url_with_a_path_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "tenants.yaml").write_text(TENANT_ON_AUTH0)
-    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    prod = _prod_on_auth0(tmp_path)
     env = Environment(tmp_path, environ={"AUTH0_DOMAIN": "acme.eu.auth0.com/api/v2"})
     with pytest.raises(ConfigError, match=r"\$AUTH0_DOMAIN is .* not a host name"):
         tenant_domain(prod, env)
@@ -271,8 +275,7 @@ def test_a_key_from_a_file_signs_for_the_tenant_domain(tmp_path: Path) -> None:
 
 def test_the_terraform_variables_give_a_private_key_client(tmp_path: Path) -> None:
     private, _ = _pem_pair("PS256")
-    (tmp_path / "tenants.yaml").write_text(TENANT_ON_AUTH0)
-    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    prod = _prod_on_auth0(tmp_path)
     environ = {
         "AUTH0_DOMAIN": "acme.eu.auth0.com",
         "AUTH0_CLIENT_ID": "m2m",
@@ -300,8 +303,7 @@ def test_a_private_key_is_loaded_once_for_every_tenant_and_token(
     monkeypatch.setattr(
         loaders, "load_pem_private_key", lambda *a, **k: loads.append(1) or real(*a, **k)
     )
-    (tmp_path / "tenants.yaml").write_text(TENANT_ON_AUTH0)
-    prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
+    prod = _prod_on_auth0(tmp_path)
     environ = {
         "AUTH0_DOMAIN": "acme.eu.auth0.com",
         "AUTH0_CLIENT_ID": "m2m",
