@@ -20,6 +20,7 @@ from .config import Config, SecretRef, TenantConfig
 from .errors import ConfigError, Problem
 from .header import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 from .locks import locked
+from .manifest import SecretSpec
 from .secret import Secret
 
 LOCAL_DIR = ".deployer"
@@ -225,11 +226,16 @@ def find_secrets(
         return _find(config, tenant, env, store, store.load(), True)
 
 
+def _generated(tenant: TenantConfig, spec: SecretSpec) -> bool:
+    """Whether the secret's value is generated here: required, for an emulated tenant, and
+    given no source in the config."""
+    return tenant.is_emulated and spec.required and spec.name not in tenant.secrets
+
+
 def _to_generate(config: Config, tenant: TenantConfig, stored: Mapping[str, str]) -> bool:
-    """Whether a required secret of an emulated tenant has neither a source nor a value yet."""
+    """Whether a generated secret has no stored value yet."""
     return any(
-        spec.required and spec.name not in tenant.secrets and spec.name not in stored
-        for spec in config.manifest.secrets
+        _generated(tenant, spec) and spec.name not in stored for spec in config.manifest.secrets
     )
 
 
@@ -248,7 +254,7 @@ def _find(
         if ref is not None:
             source: str | None = ref.describe()
             value = env.lookup(ref)
-        elif tenant.is_emulated and spec.required:
+        elif _generated(tenant, spec):
             source = f"generated ({store.path.relative_to(config.root)})"
             value = stored.get(spec.name)
             if value is None and generate:
