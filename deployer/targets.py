@@ -87,12 +87,6 @@ def resolve_target(
     return Target(f"https://{tenant.name}.emulator", credentials, transport=transport)
 
 
-@functools.cache
-def _tls_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
-    # Keyed by the variables httpx reads, so that a change to them is still seen.
-    return httpx.create_ssl_context()
-
-
 def _paced(budget: RateBudget) -> dict[str, list[Callable[..., None]]]:
     """httpx hooks that keep the Management API requests within the tenant's rate limit (the
     token endpoint belongs to the Authentication API, limited apart and far more loosely)."""
@@ -117,6 +111,12 @@ def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
     if ca_file is not None:
         return _tls_with_ca(ca_file)
     return _tls_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    # Keyed by the variables httpx reads, so that a change to them is still seen.
+    return httpx.create_ssl_context()
 
 
 @functools.cache
