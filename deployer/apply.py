@@ -113,7 +113,7 @@ class Applied:
     # What the check after the apply would read again, read here already. The action as the
     # deploy's wait last saw it: deployed, settled and checked to be ours (None when nothing
     # was deployed). The trigger's bindings: as Auth0 answered our write of them, or read while
-    # the deploy settled when the plan left them alone (None when nothing was deployed).
+    # the deploy settled when the plan left them alone (None when it neither bound nor deployed).
     action: LiveAction | None = None
     bindings: tuple[LiveBinding, ...] | None = None
 
