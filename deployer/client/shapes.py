@@ -1,47 +1,79 @@
-"""Auth0's answers (auth0-python's models) as our state values, and our values as its requests.
+"""Auth0's answers as our state values, and our values as auth0-python's requests.
 
-Pure conversions, no I/O: part of deployer/client/, the one module that talks to Auth0.
+Actions and bindings are read as decoded JSON (see Auth0Client._get for why); versions, and the
+answers to writes, as auth0-python's models. Pure conversions, no I/O: part of deployer/client/,
+the one module that talks to Auth0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from auth0.management.types import ActionSecretRequest, ActionVersionDependency
 
 from ..secret import Secret
-from ..state import Dependency, DesiredAction, LiveAction, LiveSecret
+from ..state import Dependency, DesiredAction, LiveAction, LiveBinding, LiveSecret
 
 
-def _live_action(data: Any) -> LiveAction:
-    deployed = data.deployed_version
-    triggers = tuple(str(t.id) for t in (data.supported_triggers or []))
+def _live_action(data: Mapping[str, Any]) -> LiveAction:
+    """An action as Auth0 answers it (decoded JSON: the list's items, a GET)."""
+    deployed = data.get("deployed_version") or {}
     return LiveAction(
-        id=str(data.id),
-        name=str(data.name),
-        code=data.code or "",
-        runtime=data.runtime,
+        id=str(data["id"]),
+        name=str(data["name"]),
+        code=data.get("code") or "",
+        runtime=data.get("runtime"),
         dependencies=tuple(
-            Dependency(str(d.name), str(d.version)) for d in (data.dependencies or [])
+            Dependency(str(d["name"]), str(d["version"])) for d in data.get("dependencies") or []
         ),
         secrets=tuple(
-            LiveSecret(str(s.name), s.updated_at.isoformat() if s.updated_at else None)
-            for s in (data.secrets or [])
+            LiveSecret(str(s["name"]), _iso(s.get("updated_at"))) for s in data.get("secrets") or []
         ),
-        status=str(data.status or ""),
-        all_changes_deployed=bool(data.all_changes_deployed),
-        deployed_code=deployed.code if deployed is not None else None,
-        deployed_version=int(deployed.number) if deployed and deployed.number else None,
-        is_deployed=bool(deployed and deployed.deployed),
-        integration=bool(data.integration or data.installed_integration_id),
-        supported_triggers=triggers,
-        updated_at=data.updated_at.isoformat() if data.updated_at else None,
+        status=str(data.get("status") or ""),
+        all_changes_deployed=bool(data.get("all_changes_deployed")),
+        deployed_code=deployed.get("code") if deployed else None,
+        deployed_version=int(deployed["number"]) if deployed.get("number") else None,
+        is_deployed=bool(deployed.get("deployed")),
+        integration=bool(data.get("integration") or data.get("installed_integration_id")),
+        supported_triggers=tuple(str(t["id"]) for t in data.get("supported_triggers") or []),
+        updated_at=_iso(data.get("updated_at")),
     )
 
 
-def _build_errors(data: Any) -> list[str]:
+def _live_bindings(items: Sequence[Mapping[str, Any]]) -> tuple[LiveBinding, ...]:
+    """A trigger's bindings as Auth0 answers them (decoded JSON), in execution order."""
+    result = []
+    for b in items:
+        action = b.get("action") or {}
+        result.append(
+            LiveBinding(
+                id=str(b["id"]),
+                action_id=str(action.get("id") or ""),
+                action_name=str(action.get("name") or ""),
+                display_name=b.get("display_name") or "",
+                integration=bool(
+                    action.get("integration") or action.get("installed_integration_id")
+                ),
+            )
+        )
+    return tuple(result)
+
+
+def _iso(value: Any) -> str | None:
+    """A timestamp in one spelling (`+00:00`, microseconds), whatever Auth0 sent (`Z`,
+    milliseconds): saved plans compare them with a later read. Unparseable: kept as sent."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return str(value)
+
+
+def _build_errors(data: Mapping[str, Any]) -> list[str]:
     """Build errors, wherever this answer carries them (the draft or its current version).
 
     Usually none: Auth0's failed action carries no `errors` field (recorded: the action went
@@ -50,17 +82,13 @@ def _build_errors(data: Any) -> list[str]:
     present; the caller must still explain a failure without them.
     """
     found: list[Any] = []
-    for holder in (data, getattr(data, "current_version", None)):
-        if holder is None:
-            continue
-        errors = (
-            holder.get("errors") if isinstance(holder, dict) else getattr(holder, "errors", None)
-        )
-        found.extend(errors or [])
+    for holder in (data, data.get("current_version")):
+        if isinstance(holder, Mapping):
+            found.extend(holder.get("errors") or [])
     messages = []
     for e in found:
-        msg = e.get("msg") if isinstance(e, dict) else getattr(e, "msg", None)
-        url = e.get("url") if isinstance(e, dict) else getattr(e, "url", None)
+        msg = e.get("msg") if isinstance(e, Mapping) else None
+        url = e.get("url") if isinstance(e, Mapping) else None
         if msg:
             messages.append(f"{msg} ({url})" if url else str(msg))
     return messages
