@@ -63,8 +63,9 @@ def _live_bindings(items: Sequence[Mapping[str, Any]]) -> tuple[LiveBinding, ...
 
 
 def _iso(value: Any) -> str | None:
-    """A timestamp in one spelling (`+00:00`, microseconds), whatever Auth0 sent (`Z`,
-    milliseconds): saved plans compare them with a later read. Unparseable: kept as sent."""
+    """A timestamp spelled as auth0-python's models spelled it (`+00:00`, at most microseconds),
+    whatever Auth0 sent (`Z`, nanoseconds): saved plans compare it with a later read.
+    Unparseable: kept as sent."""
     if not value:
         return None
     try:
