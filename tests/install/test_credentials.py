@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -17,6 +18,7 @@ from support.project import Project
 from deployer.client.token import client_assertion_fields
 from deployer.config import TenantConfig, load_config
 from deployer.credentials import (
+    ClientCredentials,
     credential_problems,
     resolve_credentials,
     tenant_domain,
@@ -64,6 +66,18 @@ def _pem_pair(algorithm: str) -> tuple[str, str]:
         .decode()
     )
     return private, public
+
+
+def _assertion_claims(creds: ClientCredentials, public: str, algorithm: str) -> dict[str, Any]:
+    """The claims of a client assertion for acme's token endpoint, verified with `public`."""
+    fields = client_assertion_fields("https://acme.eu.auth0.com/oauth/token", creds)
+    claims: dict[str, Any] = jwt.decode(
+        fields["client_assertion"],
+        public,
+        algorithms=[algorithm],
+        audience="https://acme.eu.auth0.com/",
+    )
+    return claims
 
 
 def test_a_tenant_without_credentials_takes_the_auth0_variables(tmp_path: Path) -> None:
@@ -262,13 +276,7 @@ def test_a_key_from_a_file_signs_for_the_tenant_domain(tmp_path: Path) -> None:
     prod = load_config(tmp_path / "tenants.yaml").tenants["prod"]
     creds = resolve_credentials(prod, Environment(tmp_path, environ={"PROD_CLIENT": "m2m"}))
     assert creds is not None and creds.client_secret is None
-    fields = client_assertion_fields("https://acme.eu.auth0.com/oauth/token", creds)
-    claims = jwt.decode(
-        fields["client_assertion"],
-        public,
-        algorithms=["ES256"],
-        audience="https://acme.eu.auth0.com/",
-    )
+    claims = _assertion_claims(creds, public, "ES256")
     assert claims["iss"] == claims["sub"] == "m2m" and claims["jti"]
     assert claims["exp"] - time.time() <= 300
 
@@ -313,12 +321,6 @@ def test_a_private_key_is_loaded_once_for_every_tenant_and_token(
     for _ in range(3):  # three tenants' plans sharing the key: resolve, then a token each
         creds = resolve_credentials(prod, Environment(tmp_path, environ=environ))
         assert creds is not None
-        fields = client_assertion_fields("https://acme.eu.auth0.com/oauth/token", creds)
-        claims = jwt.decode(
-            fields["client_assertion"],
-            public,
-            algorithms=["RS256"],
-            audience="https://acme.eu.auth0.com/",
-        )
+        claims = _assertion_claims(creds, public, "RS256")
         jtis.add(claims["jti"])
     assert len(loads) == 1 and len(jtis) == 3
