@@ -19,6 +19,7 @@ import httpx
 from auth0.management.client import Auth0
 
 from .client import Auth0Client, fetch_token
+from .client.http import LeanClient
 from .config import Config, EmulatorURL, TenantConfig
 from .credentials import ClientCredentials, resolve_credentials, tenant_domain
 from .errors import ConfigError, Problem
@@ -135,10 +136,10 @@ def open_client(target: Target, budget: RateBudget | None = None) -> Iterator[Au
     tenant's own, shared by every client of it in this process)."""
     hooks = _paced(budget or budget_for(target.base_url))
     if target.transport is not None:
-        http = httpx.Client(transport=target.transport, timeout=HTTP_TIMEOUT, event_hooks=hooks)
+        http = LeanClient(transport=target.transport, timeout=HTTP_TIMEOUT, event_hooks=hooks)
     else:
         verify = tls_context(target.ca_file)
-        http = httpx.Client(verify=verify, timeout=HTTP_TIMEOUT, event_hooks=hooks)
+        http = LeanClient(verify=verify, timeout=HTTP_TIMEOUT, event_hooks=hooks)
     with http:
         token = fetch_token(
             http,
