@@ -8,6 +8,7 @@ no injected latency: what the transport alone costs.
 from __future__ import annotations
 
 import contextlib
+import ssl
 import statistics
 import tempfile
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from deployer.client.http import LeanClient
 from deployer.emulator import Emulator, EmulatorSettings, serve
 
 REQUESTS = 200
@@ -23,34 +25,38 @@ PATH = "/api/v2/actions/actions"
 SETTINGS = EmulatorSettings(build_seconds=0, deploy_settle_seconds=0, rate_limit_burst=None)
 
 
-def per_request(client: httpx.Client, headers: dict[str, str]) -> float:
-    client.get(PATH, headers=headers).raise_for_status()  # connect and handshake first
+def per_request(client: httpx.Client, url: str, headers: dict[str, str]) -> float:
+    client.get(url, headers=headers).raise_for_status()  # connect and handshake first
     runs = []
     for _ in range(RUNS):
         started = time.perf_counter()
         for _ in range(REQUESTS):
-            client.get(PATH, headers=headers).raise_for_status()
+            client.get(url, headers=headers).raise_for_status()
         runs.append((time.perf_counter() - started) / REQUESTS * 1e6)
     return statistics.median(runs)
 
 
 def main() -> None:
+    print(f"{'':<24} {'httpx.Client':>14} {'LeanClient':>14}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("in process (transport)", "served, http", "served, https"):
             emulator = Emulator(SETTINGS, domain="bench.emulator")
             headers = {"authorization": f"Bearer {emulator.issue_token()}"}
+            figures = []
             with contextlib.ExitStack() as stack:
                 if name.startswith("in process"):
-                    client = httpx.Client(
-                        transport=emulator.transport(), base_url="https://bench.emulator"
-                    )
+                    base = "https://bench.emulator"
+                    transport: httpx.BaseTransport | None = emulator.transport()
+                    verify: ssl.SSLContext | bool = True
                 else:
                     tls = name.endswith("https")
                     server = stack.enter_context(serve(emulator, tls=tls, tls_dir=Path(tmp)))
+                    base, transport = server.url, None
                     verify = server.ssl_context() if tls else True
-                    client = httpx.Client(base_url=server.url, verify=verify)
-                stack.enter_context(client)
-                print(f"{name:<24} {per_request(client, headers):>8.0f} us/request")
+                for kind in (httpx.Client, LeanClient):
+                    client = stack.enter_context(kind(transport=transport, verify=verify))
+                    figures.append(per_request(client, base + PATH, headers))
+            print(f"{name:<24} {figures[0]:>11.0f} us {figures[1]:>11.0f} us")
 
 
 if __name__ == "__main__":
