@@ -26,7 +26,8 @@ class LeanClient(httpx.Client):
     `bench/served.py` (one GET at a time, the emulator's own work included): 105-118 µs a
     request through httpx.Client and 65-86 µs through this one in process; 620-860 µs and
     530-720 µs over HTTPS on loopback. Whatever this does not cover (files, cookies, auth,
-    redirects followed, a relative URL) goes through httpx.Client unchanged.
+    redirects followed, client-wide query parameters, a relative URL) goes through
+    httpx.Client unchanged.
     """
 
     def request(
@@ -51,6 +52,7 @@ class LeanClient(httpx.Client):
             and cookies is None
             and extensions is None
             and not self.cookies
+            and not self.params
             and self.auth is None
             and auth is USE_CLIENT_DEFAULT
             and not self.follow_redirects

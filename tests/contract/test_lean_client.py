@@ -107,6 +107,9 @@ def test_what_it_does_not_cover_goes_through_httpx_client() -> None:
         http.get(URL, auth=("user", "pass"))
     with LeanClient(transport=recorder(sent), cookies={"did": "1"}) as http:
         http.get(URL)
+    with LeanClient(transport=recorder(sent), params={"fields": "id"}) as http:
+        http.get(URL)
     assert sent[0].url == httpx.URL(URL)
     assert sent[1].headers["authorization"].startswith("Basic ")
     assert sent[2].headers["cookie"] == "did=1"
+    assert sent[3].url.params["fields"] == "id"
