@@ -10,14 +10,28 @@ import base64
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from ..tokens import SIGNATURE_ONLY
+if TYPE_CHECKING:
+    from jwt.types import Options  # PyJWT 2.10+; only a type
+
+# The signature only: times, audience and issuer are the caller's checks, against the
+# emulator's own clock and tenant (not the wall clock PyJWT would use).
+SIGNATURE_ONLY: Options = {
+    "verify_signature": True,
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_aud": False,
+    "verify_iss": False,
+    "verify_sub": False,
+    "verify_jti": False,
+}
 
 # scrypt at 16 MiB of memory: slow enough to be a real password hash, fast enough for tests.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
