@@ -27,7 +27,8 @@ from typing import Any
 # of a run (one per client), for hundreds of tenants in one process.
 REMEMBERED_TOKENS = 1024
 
-# PyJWT's header for `jwt.encode(..., algorithm="HS256", headers={"kid": "emulator"})`.
+# PyJWT's header for `jwt.encode(..., algorithm="HS256", headers={"kid": "emulator"})`, in its
+# (sorted) key order.
 _HEADER = {"alg": "HS256", "kid": "emulator", "typ": "JWT"}
 
 
@@ -35,11 +36,11 @@ def _b64(raw: bytes) -> bytes:
     return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
-def _json_b64(value: Any, *, sort_keys: bool = False) -> bytes:
-    return _b64(json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode())
+def _json_b64(value: Any) -> bytes:
+    return _b64(json.dumps(value, separators=(",", ":")).encode())
 
 
-_SIGNED_HEADER = _json_b64(_HEADER, sort_keys=True)
+_SIGNED_HEADER = _json_b64(_HEADER)
 
 
 def _mac(signing_input: bytes, key: str) -> bytes:
